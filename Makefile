@@ -1,0 +1,72 @@
+# cdp: Customer Data Platform inside PostgreSQL (PGXS build)
+
+EXTENSION  = cdp
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = cdp
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
+
+# Install-script fragments, in dependency order.
+SQL_FRAGMENTS = \
+	src/sql/schema.sql \
+	src/sql/sources.sql \
+	src/sql/events.sql \
+	src/sql/ingest.sql
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard $(EXTENSION)--*--*.sql)
+
+# pg_regress tests (sql/, expected/), in run order.
+REGRESS = \
+	install
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+CONTRIB_TESTDB = cdp_regression
+
+# Isolation specs (test/isolation/specs).
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
+ISOLATION_TESTDB = cdp_isolation
+ISOLATION =
+
+PG_CONFIG ?= pg_config
+ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)
+ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
+
+# The server headers are not -Wextra clean; treating them as system headers
+# keeps the warnings about our own code only.
+PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) $(ICU_CFLAGS)
+PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
+SHLIB_LINK  = $(ICU_LIBS)
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out .test
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
+	cat $(SQL_FRAGMENTS) > $@
+
+.PHONY: deps test bench demo print-regress print-isolation print-regress-opts print-isolation-opts
+
+deps:
+	./scripts/deps.sh
+
+test: all
+	./test/run
+
+bench: all
+	./test/bench/run
+
+demo:
+	./scripts/demo.sh
+
+print-regress:
+	@echo $(REGRESS)
+
+print-isolation:
+	@echo $(ISOLATION)
+
+print-regress-opts:
+	@echo $(REGRESS_OPTS)
+
+print-isolation-opts:
+	@echo $(ISOLATION_OPTS)

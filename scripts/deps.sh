@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs, with apt-get, whatever cdp needs to build, test and run that is
+# not installed yet.  Runs apt-get update once, and only when something is
+# missing.  Needs root (or sudo) when it has something to install.
+set -eu
+
+PACKAGES="make gcc libc6-dev pkgconf perl libipc-run-perl
+postgresql-15 postgresql-client-15 postgresql-server-dev-15
+postgresql-15-cron libicu-dev"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: everything is installed"
+	exit 0
+fi
+
+echo "deps: installing$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "deps: run as root (or install sudo) to install:$missing" >&2; exit 1; }
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,90 @@
+-- Events: every event kept whole, range-partitioned by month of occurrence.
+
+CREATE SEQUENCE cdp.events_event_id_seq AS bigint CACHE 100;
+SELECT pg_catalog.pg_extension_config_dump('cdp.events_event_id_seq', '');
+
+CREATE TABLE cdp.events (
+    event_id      bigint NOT NULL,
+    source_id     integer NOT NULL,
+    type          text NOT NULL,
+    event         text,
+    message_id    text NOT NULL,
+    user_id       text,
+    anonymous_id  text,
+    identifiers   text[] NOT NULL,
+    occurred_at   timestamptz NOT NULL,
+    received_at   timestamptz NOT NULL,
+    payload       jsonb NOT NULL,
+    PRIMARY KEY (event_id, occurred_at),
+    CONSTRAINT events_type_check
+        CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['identify', 'track', 'page', 'screen', 'group', 'alias']))
+) PARTITION BY RANGE (occurred_at);
+COMMENT ON TABLE cdp.events IS
+    'raw events (Segment spec), one monthly partition per month of occurred_at, created on demand';
+COMMENT ON COLUMN cdp.events.event IS 'track: the event name; page and screen: the name';
+COMMENT ON COLUMN cdp.events.identifiers IS 'every identifier the event carries, as kind:value';
+COMMENT ON COLUMN cdp.events.occurred_at IS 'when it happened: timestamp, or originalTimestamp corrected for clock skew';
+COMMENT ON COLUMN cdp.events.received_at IS 'when cdp received it';
+SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');
+
+-- One row per (source, messageId) ever ingested: the idempotency key.  Kept
+-- apart from cdp.events because a unique index on a partitioned table must
+-- contain the partition key, and a replay may carry another timestamp.
+CREATE TABLE cdp.ingested_messages (
+    source_id    integer NOT NULL,
+    message_id   text NOT NULL,
+    event_id     bigint NOT NULL,
+    received_at  timestamptz NOT NULL,
+    PRIMARY KEY (source_id, message_id)
+);
+COMMENT ON TABLE cdp.ingested_messages IS 'messageIds already ingested, per source (deduplication)';
+SELECT pg_catalog.pg_extension_config_dump('cdp.ingested_messages', '');
+
+CREATE SEQUENCE cdp.rejected_events_rejected_id_seq AS bigint;
+CREATE TABLE cdp.rejected_events (
+    rejected_id    bigint NOT NULL DEFAULT pg_catalog.nextval('cdp.rejected_events_rejected_id_seq') PRIMARY KEY,
+    source_id      integer NOT NULL,
+    batch_index    integer NOT NULL,
+    sqlstate       text NOT NULL,
+    reason         text NOT NULL,
+    payload        jsonb,
+    payload_bytes  integer NOT NULL,
+    rejected_at    timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+ALTER SEQUENCE cdp.rejected_events_rejected_id_seq OWNED BY cdp.rejected_events.rejected_id;
+COMMENT ON TABLE cdp.rejected_events IS
+    'events that cdp.ingest_batch(..., reject_invalid => true) refused, with the reason; payload is NULL when over cdp.max_event_bytes';
+SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_events', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_events_rejected_id_seq', '');
+
+-- Creates the partition of cdp.events for the month (UTC) holding "at",
+-- unless it exists.  LIKE + ATTACH takes only SHARE UPDATE EXCLUSIVE on
+-- cdp.events, so ingestion and queries go on while a month is added; the
+-- same lock serializes two sessions adding the same month.
+CREATE FUNCTION cdp.ensure_event_partition(at timestamptz)
+RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    month_start timestamp := date_trunc('month', at AT TIME ZONE 'UTC');
+    part_name   text := 'events_' || to_char(month_start, 'YYYY_MM');
+    part        regclass;
+BEGIN
+    IF at IS NULL OR isfinite(at) IS NOT TRUE THEN
+        RAISE EXCEPTION 'partition time must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    LOCK TABLE cdp.events IN SHARE UPDATE EXCLUSIVE MODE;
+    part := to_regclass('cdp.' || quote_ident(part_name));
+    IF part IS NOT NULL THEN
+        RETURN part;
+    END IF;
+    EXECUTE format('CREATE TABLE cdp.%I (LIKE cdp.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS'
+                   ' INCLUDING STORAGE INCLUDING COMPRESSION)', part_name);
+    EXECUTE format('ALTER TABLE cdp.events ATTACH PARTITION cdp.%I FOR VALUES FROM (%L) TO (%L)',
+                   part_name, month_start AT TIME ZONE 'UTC',
+                   (month_start + interval '1 month') AT TIME ZONE 'UTC');
+    RETURN ('cdp.' || quote_ident(part_name))::regclass;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.ensure_event_partition(timestamptz) FROM PUBLIC;

@@ -1,0 +1,20 @@
+-- Ingestion entry points (C, src/ingest.c).  They run as the extension
+-- owner so that callers need EXECUTE only, not rights on the tables.
+
+CREATE FUNCTION cdp.ingest(source text, event jsonb)
+RETURNS bigint
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, cdp, pg_temp
+AS 'MODULE_PATHNAME', 'cdp_ingest';
+COMMENT ON FUNCTION cdp.ingest(text, jsonb) IS
+    'ingest one Segment-spec event; returns its event_id, or NULL when its messageId was already ingested';
+REVOKE ALL ON FUNCTION cdp.ingest(text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION cdp.ingest_batch(source text, events jsonb, reject_invalid boolean DEFAULT false)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, cdp, pg_temp
+AS 'MODULE_PATHNAME', 'cdp_ingest_batch';
+COMMENT ON FUNCTION cdp.ingest_batch(text, jsonb, boolean) IS
+    'ingest a JSON array (or {"batch": [...]}) of Segment-spec events; returns the number of new events';
+REVOKE ALL ON FUNCTION cdp.ingest_batch(text, jsonb, boolean) FROM PUBLIC;

@@ -1,0 +1,10 @@
+-- cdp install script, assembled from src/sql/*.sql by the Makefile.
+\echo Use "CREATE EXTENSION cdp" to load this file. \quit
+
+COMMENT ON SCHEMA cdp IS 'cdp: customer data platform (events, identities, profiles, segments, consent)';
+
+-- Tells every backend to reload its cached copy of a configuration table
+-- (sources, identifier mappings, ...) once the change commits.
+CREATE FUNCTION cdp.config_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'cdp_config_changed';
+REVOKE ALL ON FUNCTION cdp.config_changed() FROM PUBLIC;
