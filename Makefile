@@ -18,14 +18,24 @@ DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
 # pg_regress tests (sql/, expected/), in run order.
 REGRESS = \
-	install
+	install \
+	sources \
+	ingest \
+	ingest_errors \
+	ingest_batch \
+	identifiers \
+	partitions \
+	settings
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
 # Isolation specs (test/isolation/specs).
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
-ISOLATION =
+ISOLATION = \
+	ingest_same_batch \
+	ingest_same_message \
+	partition_create
 
 PG_CONFIG ?= pg_config
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

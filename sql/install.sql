@@ -1,3 +1,4 @@
+\set SHOW_CONTEXT never
 -- The extension installs into schema cdp, at the control file's version.
 SELECT e.extname, e.extversion, n.nspname, e.extrelocatable
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace

@@ -62,11 +62,12 @@ get_field(JsonbContainer *object, const char *key, JsonbValue *value)
 
 /*
  * Returns the object stored under key, or NULL when the key is absent; an
- * error when it holds anything but an object.
+ * error, naming the field by its path, when it holds anything but an
+ * object.
  */
 static bool
-get_object(JsonbContainer *parent, const char *key, JsonbContainer **object,
-		   CdpEventError *error)
+get_object(JsonbContainer *parent, const char *key, const char *path,
+		   JsonbContainer **object, CdpEventError *error)
 {
 	JsonbValue	v;
 
@@ -75,7 +76,7 @@ get_object(JsonbContainer *parent, const char *key, JsonbContainer **object,
 		return true;
 	if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
 		return fail(error, ERRCODE_INVALID_PARAMETER_VALUE,
-					psprintf("event field \"%s\" must be an object", key), NULL);
+					psprintf("event field \"%s\" must be an object", path), NULL);
 	*object = v.val.binary.data;
 	return true;
 }
@@ -382,11 +383,11 @@ CdpParseEvent(const CdpEventContext *cxt, Jsonb *payload, CdpEvent *event,
 	if (!get_id_field(root, "messageId", &event->message_id, error) ||
 		!get_id_field(root, "userId", &event->user_id, error) ||
 		!get_id_field(root, "anonymousId", &event->anonymous_id, error) ||
-		!get_object(root, "traits", &traits, error) ||
-		!get_object(root, "properties", &properties, error) ||
-		!get_object(root, "context", &context, error) ||
-		!get_object(context, "traits", &context_traits, error) ||
-		!get_object(context, "device", &device, error))
+		!get_object(root, "traits", "traits", &traits, error) ||
+		!get_object(root, "properties", "properties", &properties, error) ||
+		!get_object(root, "context", "context", &context, error) ||
+		!get_object(context, "traits", "context.traits", &context_traits, error) ||
+		!get_object(context, "device", "context.device", &device, error))
 		return false;
 	if (event->user_id == NULL && event->anonymous_id == NULL)
 		return fail(error, ERRCODE_INVALID_PARAMETER_VALUE,

@@ -157,7 +157,8 @@ claim_message_ids(const CdpSource *source, CdpEvent *events, int n,
 		claim_plan = prepare("INSERT INTO cdp.ingested_messages"
 							 " (source_id, message_id, event_id, received_at)"
 							 " SELECT $1, m.message_id, m.event_id, $4"
-							 " FROM pg_catalog.unnest($2, $3) WITH ORDINALITY AS m(message_id, event_id, ord)"
+							 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
+							 "      WITH ORDINALITY AS m(message_id, event_id, ord)"
 							 " ORDER BY m.message_id COLLATE \"C\", m.ord"
 							 " ON CONFLICT DO NOTHING RETURNING event_id",
 							 4, argtypes);
@@ -391,7 +392,8 @@ CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects, int n)
 
 		reject_plan = prepare("INSERT INTO cdp.rejected_events"
 							  " (source_id, batch_index, sqlstate, reason, payload, payload_bytes)"
-							  " SELECT $1, r.* FROM pg_catalog.unnest($2, $3, $4, $5, $6) AS r",
+							  " SELECT $1, r.* FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+							  "  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r",
 							  6, argtypes);
 	}
 	args[0] = Int32GetDatum(source->source_id);

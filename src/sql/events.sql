@@ -60,7 +60,8 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_events_rejected_id_seq'
 -- Creates the partition of cdp.events for the month (UTC) holding "at",
 -- unless it exists.  LIKE + ATTACH takes only SHARE UPDATE EXCLUSIVE on
 -- cdp.events, so ingestion and queries go on while a month is added; the
--- same lock serializes two sessions adding the same month.
+-- same lock, held to the end of the transaction, serializes two sessions
+-- adding a month.
 CREATE FUNCTION cdp.ensure_event_partition(at timestamptz)
 RETURNS regclass
 LANGUAGE plpgsql
@@ -74,6 +75,12 @@ BEGIN
     IF at IS NULL OR isfinite(at) IS NOT TRUE THEN
         RAISE EXCEPTION 'partition time must be finite' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    part := to_regclass('cdp.' || quote_ident(part_name));
+    IF part IS NOT NULL THEN
+        RETURN part;
+    END IF;
+    -- Taking the lock also reads the catalog changes committed meanwhile,
+    -- so the second look sees a partition another session just added.
     LOCK TABLE cdp.events IN SHARE UPDATE EXCLUSIVE MODE;
     part := to_regclass('cdp.' || quote_ident(part_name));
     IF part IS NOT NULL THEN

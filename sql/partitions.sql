@@ -1,0 +1,58 @@
+\set SHOW_CONTEXT never
+-- cdp.events is partitioned by month (UTC) of occurred_at; partitions are
+-- made on demand.
+SELECT cdp.create_source('partitions_app');
+SET TimeZone = 'Pacific/Auckland';   -- partition bounds do not depend on it
+
+SELECT cdp.ingest_batch('partitions_app', '[
+  {"type": "track", "event": "E", "userId": "u", "messageId": "1", "timestamp": "2026-10-31T23:59:59.999999Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "2", "timestamp": "2026-11-01T00:00:00Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "3", "timestamp": "2026-11-01T10:00:00+11:00"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "4", "timestamp": "1999-12-31T23:00:00-05:00"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "5", "timestamp": "1970-01-01T00:00:00Z"}
+]');
+
+SET TimeZone = 'UTC';
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds,
+       count(e.*) FILTER (WHERE e.source_id = cdp.source_id('partitions_app')) AS events
+  FROM pg_inherits i
+  JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN cdp.events e ON e.tableoid = c.oid
+ WHERE i.inhparent = 'cdp.events'::regclass
+ GROUP BY c.relname, c.oid ORDER BY c.relname;
+RESET TimeZone;
+
+-- Partitions can be made ahead of time; doing it twice is harmless.
+SELECT cdp.ensure_event_partition('2027-01-15T00:00:00Z');
+SELECT cdp.ensure_event_partition('2027-01-31T23:00:00Z');
+SELECT count(*) AS partitions FROM pg_inherits WHERE inhparent = 'cdp.events'::regclass;
+
+-- Partition pruning works on occurred_at.
+EXPLAIN (COSTS OFF) SELECT count(*) FROM cdp.events
+ WHERE occurred_at >= '2026-11-01T00:00:00Z' AND occurred_at < '2026-12-01T00:00:00Z';
+
+-- A dropped partition (retention) is made again by the next event of its
+-- month, in this session whose cache had it.
+DROP TABLE cdp.events_2026_11;
+SELECT cdp.ingest('partitions_app', '{"type": "track", "event": "E", "userId": "u", "messageId": "6", "timestamp": "2026-11-20T00:00:00Z"}') > 0 AS recreated;
+SELECT count(*) FROM cdp.events_2026_11 WHERE source_id = cdp.source_id('partitions_app');
+
+-- A partition made inside a transaction that rolls back is made again.
+BEGIN;
+SELECT cdp.ingest('partitions_app', '{"type": "track", "event": "E", "userId": "u", "messageId": "7", "timestamp": "2025-05-05T00:00:00Z"}') > 0;
+ROLLBACK;
+SELECT cdp.ingest('partitions_app', '{"type": "track", "event": "E", "userId": "u", "messageId": "7", "timestamp": "2025-05-05T00:00:00Z"}') > 0 AS after_rollback;
+SELECT to_regclass('cdp.events_2025_05') IS NOT NULL AS exists;
+
+-- Bad times are refused; only the owner may make partitions.
+\set VERBOSITY sqlstate
+SELECT cdp.ensure_event_partition('infinity');
+SELECT cdp.ensure_event_partition(NULL);
+\set VERBOSITY default
+CREATE ROLE cdp_partition_user;
+GRANT USAGE ON SCHEMA cdp TO cdp_partition_user;
+SET ROLE cdp_partition_user;
+SELECT cdp.ensure_event_partition('2030-01-01T00:00:00Z');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA cdp FROM cdp_partition_user;
+DROP ROLE cdp_partition_user;
