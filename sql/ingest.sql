@@ -32,6 +32,13 @@ SELECT payload = '{"type": "page", "name": "Home", "messageId": "pg-1",
 -- A replayed messageId returns NULL and adds nothing, whatever its body.
 SELECT cdp.ingest('app', '{"type": "track", "event": "Other", "messageId": "tr-1", "userId": "x"}') AS replay;
 SELECT count(*) AS events FROM cdp.events;
+-- The idempotency key is the first 128 bits of the messageId's SHA-256.
+SELECT cdp.message_key('tr-1') = encode(substring(sha256('tr-1'::bytea) FROM 1 FOR 16), 'hex')::uuid AS key_is_sha256,
+       count(*) AS claimed
+  FROM cdp.ingested_messages
+ WHERE source_id = cdp.source_id('app') AND message_key = cdp.message_key('tr-1');
+SELECT cdp.message_key(NULL) IS NULL AS strict;
+
 -- The same messageId from another source is another event.
 SELECT cdp.create_source('other');
 SELECT cdp.ingest('other', '{"type": "track", "event": "E", "messageId": "tr-1", "userId": "x",

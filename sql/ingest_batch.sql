@@ -43,7 +43,7 @@ SELECT cdp.ingest_batch('batch_web', ('[' || pg_temp.ev(10) || ', {"type": "trac
 SELECT count(*) AS nothing_from_failed_batch FROM cdp.events
  WHERE source_id = cdp.source_id('batch_web') AND message_id IN ('m10', 'm11');
 SELECT count(*) AS no_ids_claimed FROM cdp.ingested_messages
- WHERE source_id = cdp.source_id('batch_web') AND message_id IN ('m10', 'm11');
+ WHERE source_id = cdp.source_id('batch_web') AND message_key IN (cdp.message_key('m10'), cdp.message_key('m11'));
 
 -- With reject_invalid the bad events are recorded and the rest go in.
 SET cdp.max_event_bytes = 1024;

@@ -77,3 +77,17 @@ RESET cdp.max_event_bytes;
 -- Nothing of the above was stored but the one event at the limits.
 SELECT count(*) AS events FROM cdp.events WHERE source_id = cdp.source_id('errors');
 SELECT count(*) AS claimed_ids FROM cdp.ingested_messages WHERE source_id = cdp.source_id('errors');
+
+-- Bulk insertion honours constraints added to cdp.events ...
+ALTER TABLE cdp.events ADD CONSTRAINT no_forbidden CHECK (event IS DISTINCT FROM 'Forbidden');
+SELECT pg_temp.try('errors', '{"type": "track", "event": "Forbidden", "userId": "u", "messageId": "f1"}') AS check_constraint;
+ALTER TABLE cdp.events DROP CONSTRAINT no_forbidden;
+-- ... and refuses to bypass triggers it would not fire.
+CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER noop BEFORE INSERT ON cdp.events FOR EACH ROW EXECUTE FUNCTION pg_temp.noop();
+SELECT pg_temp.try('errors', '{"type": "track", "event": "E", "userId": "u", "messageId": "t1"}') AS with_trigger;
+DROP TRIGGER noop ON cdp.events;
+SELECT pg_temp.try('errors', '{"type": "track", "event": "E", "userId": "u", "messageId": "t1"}') AS trigger_dropped;
+-- A refused event leaves its message id unclaimed: it can be sent again.
+SELECT count(*) AS claimed FROM cdp.ingested_messages
+ WHERE source_id = cdp.source_id('errors') AND message_key = cdp.message_key('f1');

@@ -14,8 +14,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -24,6 +22,7 @@
 #include "utils/numeric.h"
 
 #include "cdp.h"
+#include "digest.h"
 #include "event.h"
 #include "iso8601.h"
 
@@ -277,15 +276,10 @@ add_mapped_identifiers(CdpEvent *event, const CdpSource *source,
 static text *
 content_message_id(Jsonb *payload)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char		hex[2 * 16 + 1];
 
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (uint8 *) VARDATA(payload), VARSIZE(payload) - VARHDRSZ) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-		elog(ERROR, "could not compute SHA-256 digest");
-	pg_cryptohash_free(ctx);
+	CdpSha256(VARDATA(payload), VARSIZE(payload) - VARHDRSZ, digest);
 	hex_encode((const char *) digest, 16, hex);
 	hex[32] = '\0';
 	return cstring_to_text(psprintf("content:%s", hex));

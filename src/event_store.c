@@ -4,41 +4,37 @@
  *	  The write path of ingestion: deduplication, monthly partitions, and
  *	  set-based inserts into cdp.events and cdp.rejected_events.
  *
- * A batch costs a fixed number of statements whatever its size: one insert
- * into cdp.ingested_messages decides which events are new, then one insert
- * per chunk of events unnests an array of cdp.events rows.  Executor
- * start-up is paid per statement, not per event.
- *
- * Message ids are claimed in one sorted order, so that two sessions
- * ingesting overlapping batches wait for each other instead of
- * deadlocking.
+ * A batch costs a fixed amount of statement overhead whatever its size:
+ * one lookup in cdp.ingested_messages and one bulk insert there decide
+ * which events are new; the new events then go into cdp.events by bulk
+ * insertion (bulk_insert.c), routed to their monthly partition.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"
-#include "funcapi.h"
 #include "nodes/bitmapset.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/typcache.h"
+#include "utils/resowner.h"
+#include "utils/uuid.h"
 
+#include "bulk_insert.h"
 #include "catalog.h"
+#include "digest.h"
 #include "event_store.h"
 
-/* Events per insert statement: bounds the memory of one statement. */
-#define INSERT_CHUNK	1000
+PG_FUNCTION_INFO_V1(cdp_message_key);
 
+static SPIPlanPtr lookup_plan = NULL;
 static SPIPlanPtr claim_plan = NULL;
-static SPIPlanPtr insert_plan = NULL;
-static Oid	insert_plan_rowtype = InvalidOid;
 static SPIPlanPtr reject_plan = NULL;
 static SPIPlanPtr partition_plan = NULL;
 
@@ -135,175 +131,307 @@ ensure_partitions(CdpEvent *events, int n)
 }
 
 /*
- * Claims the message ids in cdp.ingested_messages; an event whose id was
- * already there (from earlier, or earlier in this batch) gets event id 0.
- * Returns the number of new events.
+ * CdpMessageKey computes the idempotency key of a message id: the first 128
+ * bits of its SHA-256.
+ */
+void
+CdpMessageKey(const text *message_id, pg_uuid_t *key)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	CdpSha256(VARDATA_ANY(message_id), VARSIZE_ANY_EXHDR(message_id), digest);
+	memcpy(key->data, digest, UUID_LEN);
+}
+
+/* cdp.message_key(text): CdpMessageKey for SQL. */
+Datum
+cdp_message_key(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *key = palloc(sizeof(pg_uuid_t));
+
+	CdpMessageKey(PG_GETARG_TEXT_PP(0), key);
+	PG_RETURN_UUID_P(key);
+}
+
+/* One event's claim on its message key. */
+typedef struct Claim
+{
+	pg_uuid_t	key;
+	int			index;			/* into the batch */
+} Claim;
+
+static int
+claim_cmp(const void *a, const void *b)
+{
+	const Claim *ca = a;
+	const Claim *cb = b;
+	int			c = memcmp(ca->key.data, cb->key.data, UUID_LEN);
+
+	return c != 0 ? c : ca->index - cb->index;
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* An SPI argument array of the keys claims[0..n). */
+static Datum
+key_array(Claim *claims, int n)
+{
+	Datum	   *keys = palloc(n * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		keys[i] = UUIDPGetDatum(&claims[i].key);
+	return PointerGetDatum(construct_array(keys, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+}
+
+/*
+ * Drops the claims whose key is in cdp.ingested_messages already; returns
+ * how many remain.  claims[] is sorted by key.
+ */
+static int
+drop_known_keys(int32 source_id, Claim *claims, int n)
+{
+	Datum		args[2];
+	int			ret;
+	int			kept = 0;
+	int			f = 0;
+	pg_uuid_t  *found;
+
+	if (lookup_plan == NULL)
+	{
+		Oid			argtypes[2] = {INT4OID, UUIDARRAYOID};
+
+		lookup_plan = prepare("SELECT message_key FROM cdp.ingested_messages"
+							  " WHERE source_id = $1 AND message_key = ANY ($2)"
+							  " ORDER BY message_key", 2, argtypes);
+	}
+	args[0] = Int32GetDatum(source_id);
+	args[1] = key_array(claims, n);
+	ret = SPI_execute_plan(lookup_plan, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not look up message keys: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		return n;
+
+	found = palloc(SPI_processed * sizeof(pg_uuid_t));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		found[r] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[r],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	/* Both lists are sorted: merge them. */
+	for (int i = 0; i < n; i++)
+	{
+		int			c = 1;
+
+		while (f < (int) SPI_processed &&
+			   (c = memcmp(found[f].data, claims[i].key.data, UUID_LEN)) < 0)
+			f++;
+		if (f >= (int) SPI_processed || c != 0)
+			claims[kept++] = claims[i];
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return kept;
+}
+
+/* Inserts the claims' keys as plain rows; a conflict raises unique_violation. */
+static void
+insert_keys(int32 source_id, Claim *claims, int n, const int64 *event_ids,
+			TimestampTz received_at)
+{
+	static const char *const columns[] = {
+		"source_id", "message_key", "event_id", "received_at"
+	};
+	CdpBulkInsert *bulk = CdpBulkInsertBegin(CdpRelationOid("ingested_messages"),
+											 columns, lengthof(columns));
+	bool		nulls[4] = {0};
+	Datum		values[4];
+
+	values[0] = Int32GetDatum(source_id);
+	values[3] = TimestampTzGetDatum(received_at);
+	for (int i = 0; i < n; i++)
+	{
+		values[1] = UUIDPGetDatum(&claims[i].key);
+		values[2] = Int64GetDatum(event_ids[claims[i].index]);
+		CdpBulkInsertRow(bulk, values, nulls);
+	}
+	CdpBulkInsertEnd(bulk);
+}
+
+/*
+ * Inserts the claims' keys skipping those another session committed
+ * meanwhile; returns how many remain, in claims[0..).
+ */
+static int
+insert_keys_on_conflict(int32 source_id, Claim *claims, int n,
+						const int64 *event_ids, TimestampTz received_at)
+{
+	Datum	   *ids = palloc(n * sizeof(Datum));
+	Datum		args[4];
+	int			ret;
+	int			kept = 0;
+
+	if (claim_plan == NULL)
+	{
+		Oid			argtypes[4] = {INT4OID, UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
+
+		claim_plan = prepare("INSERT INTO cdp.ingested_messages"
+							 " (source_id, message_key, event_id, received_at)"
+							 " SELECT $1, m.message_key, m.event_id, $4"
+							 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
+							 "      WITH ORDINALITY AS m(message_key, event_id, ord)"
+							 " ORDER BY m.ord"
+							 " ON CONFLICT DO NOTHING RETURNING event_id",
+							 4, argtypes);
+	}
+	for (int i = 0; i < n; i++)
+		ids[i] = Int64GetDatum(event_ids[claims[i].index]);
+	args[0] = Int32GetDatum(source_id);
+	args[1] = key_array(claims, n);
+	args[2] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[3] = TimestampTzGetDatum(received_at);
+	ret = SPI_execute_plan(claim_plan, args, NULL, false, 0);
+	if (ret != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not record message keys: %s", SPI_result_code_string(ret));
+
+	/* RETURNING gives the event ids of the rows inserted. */
+	{
+		int64	   *inserted = palloc(Max(SPI_processed, 1) * sizeof(int64));
+
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+
+			inserted[r] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		qsort(inserted, SPI_processed, sizeof(int64), int64_cmp);
+		for (int i = 0; i < n; i++)
+			if (bsearch(&event_ids[claims[i].index], inserted, SPI_processed,
+						sizeof(int64), int64_cmp) != NULL)
+				claims[kept++] = claims[i];
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return kept;
+}
+
+/*
+ * Claims the events' message keys in cdp.ingested_messages.  An event whose
+ * key was claimed before (by an earlier call, or earlier in this batch)
+ * gets event id 0.  Returns the number of new events.
+ *
+ * The usual case costs one lookup and one bulk insert.  When another
+ * session claims one of the keys between the two, the bulk insert fails
+ * with unique_violation; it is then rolled back and the claim is redone
+ * with INSERT ... ON CONFLICT DO NOTHING, which waits for that session.
+ * Keys are always inserted in key order, so sessions with overlapping
+ * batches wait for each other instead of deadlocking.
  */
 static int
 claim_message_ids(const CdpSource *source, CdpEvent *events, int n,
 				  TimestampTz received_at, int64 *event_ids)
 {
-	Datum	   *message_ids = palloc(n * sizeof(Datum));
-	Datum	   *ids = palloc(n * sizeof(Datum));
-	Datum		args[4];
+	Claim	   *claims = palloc(n * sizeof(Claim));
 	Oid			seqid = CdpRelationOid("events_event_id_seq");
-	int			ret;
-	int			nnew = 0;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool	   *claimed = palloc0(n * sizeof(bool));
+	int			nclaims = 0;
 
-	if (claim_plan == NULL)
-	{
-		Oid			argtypes[4] = {INT4OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
-
-		claim_plan = prepare("INSERT INTO cdp.ingested_messages"
-							 " (source_id, message_id, event_id, received_at)"
-							 " SELECT $1, m.message_id, m.event_id, $4"
-							 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
-							 "      WITH ORDINALITY AS m(message_id, event_id, ord)"
-							 " ORDER BY m.message_id COLLATE \"C\", m.ord"
-							 " ON CONFLICT DO NOTHING RETURNING event_id",
-							 4, argtypes);
-	}
-
-	/* Ids ascend with the batch order, so a binary search finds them. */
 	for (int i = 0; i < n; i++)
 	{
-		message_ids[i] = PointerGetDatum(events[i].message_id);
+		CdpMessageKey(events[i].message_id, &claims[i].key);
+		claims[i].index = i;
 		event_ids[i] = nextval_internal(seqid, false);
-		ids[i] = Int64GetDatum(event_ids[i]);
 	}
-	args[0] = Int32GetDatum(source->source_id);
-	args[1] = PointerGetDatum(construct_array(message_ids, n, TEXTOID, -1, false, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	args[3] = TimestampTzGetDatum(received_at);
+	qsort(claims, n, sizeof(Claim), claim_cmp);
 
-	ret = SPI_execute_plan(claim_plan, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not record message ids: %s", SPI_result_code_string(ret));
+	/* Within the batch the first event with a key wins. */
+	for (int i = 0; i < n; i++)
+		if (nclaims == 0 || memcmp(claims[nclaims - 1].key.data, claims[i].key.data, UUID_LEN) != 0)
+			claims[nclaims++] = claims[i];
 
+	nclaims = drop_known_keys(source->source_id, claims, nclaims);
+	if (nclaims > 0)
 	{
-		bool	   *claimed = palloc0(n * sizeof(bool));
-
-		for (uint64 r = 0; r < SPI_processed; r++)
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
 		{
-			bool		isnull;
-			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
-														 SPI_tuptable->tupdesc, 1, &isnull));
-			int			lo = 0,
-						hi = n - 1;
-
-			while (lo <= hi)
-			{
-				int			mid = lo + (hi - lo) / 2;
-
-				if (event_ids[mid] == id)
-				{
-					claimed[mid] = true;
-					break;
-				}
-				if (event_ids[mid] < id)
-					lo = mid + 1;
-				else
-					hi = mid - 1;
-			}
+			insert_keys(source->source_id, claims, nclaims, event_ids, received_at);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
 		}
-		for (int i = 0; i < n; i++)
+		PG_CATCH();
 		{
-			if (claimed[i])
-				nnew++;
-			else
-				event_ids[i] = 0;
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+				ReThrowError(edata);
+			FlushErrorState();
+			FreeErrorData(edata);
+			nclaims = insert_keys_on_conflict(source->source_id, claims, nclaims,
+											  event_ids, received_at);
 		}
-		pfree(claimed);
+		PG_END_TRY();
 	}
-	SPI_freetuptable(SPI_tuptable);
-	return nnew;
+
+	for (int i = 0; i < nclaims; i++)
+		claimed[claims[i].index] = true;
+	for (int i = 0; i < n; i++)
+		if (!claimed[i])
+			event_ids[i] = 0;
+	return nclaims;
 }
 
-/* Maps the attributes of cdp.events' row type to event_columns. */
-static void
-map_columns(TupleDesc desc, int *column_of_attr)
-{
-	for (int a = 0; a < desc->natts; a++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(desc, a);
-
-		column_of_attr[a] = -1;
-		if (attr->attisdropped)
-			continue;
-		for (int c = 0; c < NUM_EVENT_COLUMNS; c++)
-			if (strcmp(NameStr(attr->attname), event_columns[c]) == 0)
-				column_of_attr[a] = c;
-	}
-}
-
-/* Inserts events[0..n) whose event id is set as one statement. */
+/* Inserts the events whose event id is set. */
 static void
 insert_events(const CdpSource *source, CdpEvent *events, int n,
-			  const int64 *event_ids, TimestampTz received_at,
-			  Oid rowtype, TupleDesc desc, const int *column_of_attr)
+			  const int64 *event_ids, TimestampTz received_at)
 {
-	Datum	   *rows = palloc(n * sizeof(Datum));
-	Datum	   *values = palloc(desc->natts * sizeof(Datum));
-	bool	   *nulls = palloc(desc->natts * sizeof(bool));
-	int			nrows = 0;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum		arg;
-	int			ret;
+	CdpBulkInsert *bulk = CdpBulkInsertBegin(CdpRelationOid("events"), event_columns,
+											 NUM_EVENT_COLUMNS);
+	Datum		values[NUM_EVENT_COLUMNS];
+	bool		nulls[NUM_EVENT_COLUMNS] = {0};
 
+	values[COL_SOURCE_ID] = Int32GetDatum(source->source_id);
+	values[COL_RECEIVED_AT] = TimestampTzGetDatum(received_at);
 	for (int i = 0; i < n; i++)
 	{
 		CdpEvent   *e = &events[i];
-		Datum		col[NUM_EVENT_COLUMNS];
-		bool		colnull[NUM_EVENT_COLUMNS] = {0};
 
 		if (event_ids[i] == 0)
 			continue;
-		col[COL_EVENT_ID] = Int64GetDatum(event_ids[i]);
-		col[COL_SOURCE_ID] = Int32GetDatum(source->source_id);
-		col[COL_TYPE] = CStringGetTextDatum(e->type);
-		col[COL_EVENT] = PointerGetDatum(e->event);
-		colnull[COL_EVENT] = (e->event == NULL);
-		col[COL_MESSAGE_ID] = PointerGetDatum(e->message_id);
-		col[COL_USER_ID] = PointerGetDatum(e->user_id);
-		colnull[COL_USER_ID] = (e->user_id == NULL);
-		col[COL_ANONYMOUS_ID] = PointerGetDatum(e->anonymous_id);
-		colnull[COL_ANONYMOUS_ID] = (e->anonymous_id == NULL);
-		col[COL_IDENTIFIERS] = PointerGetDatum(construct_array(e->identifiers, e->nidentifiers,
-															   TEXTOID, -1, false, TYPALIGN_INT));
-		col[COL_OCCURRED_AT] = TimestampTzGetDatum(e->occurred_at);
-		col[COL_RECEIVED_AT] = TimestampTzGetDatum(received_at);
-		col[COL_PAYLOAD] = JsonbPGetDatum(e->payload);
-
-		for (int a = 0; a < desc->natts; a++)
-		{
-			int			c = column_of_attr[a];
-
-			nulls[a] = (c < 0) || colnull[c];
-			values[a] = nulls[a] ? (Datum) 0 : col[c];
-		}
-		rows[nrows++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+		values[COL_EVENT_ID] = Int64GetDatum(event_ids[i]);
+		values[COL_TYPE] = CStringGetTextDatum(e->type);
+		values[COL_EVENT] = PointerGetDatum(e->event);
+		nulls[COL_EVENT] = (e->event == NULL);
+		values[COL_MESSAGE_ID] = PointerGetDatum(e->message_id);
+		values[COL_USER_ID] = PointerGetDatum(e->user_id);
+		nulls[COL_USER_ID] = (e->user_id == NULL);
+		values[COL_ANONYMOUS_ID] = PointerGetDatum(e->anonymous_id);
+		nulls[COL_ANONYMOUS_ID] = (e->anonymous_id == NULL);
+		values[COL_IDENTIFIERS] = PointerGetDatum(construct_array(e->identifiers, e->nidentifiers,
+																  TEXTOID, -1, false, TYPALIGN_INT));
+		values[COL_OCCURRED_AT] = TimestampTzGetDatum(e->occurred_at);
+		values[COL_PAYLOAD] = JsonbPGetDatum(e->payload);
+		CdpBulkInsertRow(bulk, values, nulls);
 	}
-	if (nrows == 0)
-		return;
-
-	if (insert_plan == NULL || insert_plan_rowtype != rowtype)
-	{
-		Oid			argtype = get_array_type(rowtype);
-
-		if (insert_plan != NULL)
-			SPI_freeplan(insert_plan);
-		insert_plan = NULL;
-		insert_plan = prepare("INSERT INTO cdp.events SELECT * FROM pg_catalog.unnest($1)",
-							  1, &argtype);
-		insert_plan_rowtype = rowtype;
-	}
-	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
-	arg = PointerGetDatum(construct_array(rows, nrows, rowtype, typlen, typbyval, typalign));
-	ret = SPI_execute_plan(insert_plan, &arg, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not insert events: %s", SPI_result_code_string(ret));
+	CdpBulkInsertEnd(bulk);
 }
 
 /*
@@ -315,40 +443,16 @@ int
 CdpStoreEvents(const CdpSource *source, CdpEvent *events, int n,
 			   TimestampTz received_at, int64 *event_ids)
 {
-	MemoryContext chunk_cxt;
-	MemoryContext old;
-	Oid			rowtype;
-	TupleDesc	desc;
-	int		   *column_of_attr;
 	int			nnew;
 
 	if (n == 0)
 		return 0;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-
 	ensure_partitions(events, n);
 	nnew = claim_message_ids(source, events, n, received_at, event_ids);
-
-	rowtype = get_rel_type_id(CdpRelationOid("events"));
-	desc = lookup_rowtype_tupdesc(rowtype, -1);
-	column_of_attr = palloc(desc->natts * sizeof(int));
-	map_columns(desc, column_of_attr);
-
-	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cdp event chunk",
-									  ALLOCSET_DEFAULT_SIZES);
-	for (int start = 0; start < n && nnew > 0; start += INSERT_CHUNK)
-	{
-		int			len = Min(INSERT_CHUNK, n - start);
-
-		old = MemoryContextSwitchTo(chunk_cxt);
-		insert_events(source, events + start, len, event_ids + start, received_at,
-					  rowtype, desc, column_of_attr);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(chunk_cxt);
-	}
-	MemoryContextDelete(chunk_cxt);
-	ReleaseTupleDesc(desc);
+	if (nnew > 0)
+		insert_events(source, events, n, event_ids, received_at);
 	SPI_finish();
 	return nnew;
 }

@@ -9,6 +9,8 @@
 #ifndef CDP_EVENT_STORE_H
 #define CDP_EVENT_STORE_H
 
+#include "utils/uuid.h"
+
 #include "event.h"
 
 typedef struct CdpRejectedEvent
@@ -25,5 +27,6 @@ extern int	CdpStoreEvents(const CdpSource *source, CdpEvent *events, int n,
 extern void CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects,
 							int n);
 extern void CdpEventStoreInvalidate(Oid relid);
+extern void CdpMessageKey(const text *message_id, pg_uuid_t *key);
 
 #endif							/* CDP_EVENT_STORE_H */

@@ -29,15 +29,24 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');
 
 -- One row per (source, messageId) ever ingested: the idempotency key.  Kept
 -- apart from cdp.events because a unique index on a partitioned table must
--- contain the partition key, and a replay may carry another timestamp.
+-- contain the partition key, and a replay may carry another timestamp.  The
+-- key is a 128-bit digest of the messageId: fixed width, so the index stays
+-- small and fast whatever the clients send.
 CREATE TABLE cdp.ingested_messages (
     source_id    integer NOT NULL,
-    message_id   text NOT NULL,
+    message_key  uuid NOT NULL,
     event_id     bigint NOT NULL,
     received_at  timestamptz NOT NULL,
-    PRIMARY KEY (source_id, message_id)
+    PRIMARY KEY (source_id, message_key)
 );
-COMMENT ON TABLE cdp.ingested_messages IS 'messageIds already ingested, per source (deduplication)';
+COMMENT ON TABLE cdp.ingested_messages IS
+    'messageIds already ingested, per source, as cdp.message_key(messageId) (deduplication)';
+
+CREATE FUNCTION cdp.message_key(message_id text) RETURNS uuid
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cdp_message_key';
+COMMENT ON FUNCTION cdp.message_key(text) IS
+    'the deduplication key of a messageId: the first 128 bits of its SHA-256';
 SELECT pg_catalog.pg_extension_config_dump('cdp.ingested_messages', '');
 
 CREATE SEQUENCE cdp.rejected_events_rejected_id_seq AS bigint;
