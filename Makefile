@@ -11,14 +11,17 @@ SQL_FRAGMENTS = \
 	src/sql/schema.sql \
 	src/sql/sources.sql \
 	src/sql/events.sql \
-	src/sql/ingest.sql
+	src/sql/ingest.sql \
+	src/sql/ident.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
 # pg_regress tests (sql/, expected/), in run order.
 REGRESS = \
-	install
+	install \
+	ident \
+	normalize
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
