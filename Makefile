@@ -21,6 +21,7 @@ DATA = $(wildcard $(EXTENSION)--*--*.sql)
 REGRESS = \
 	install \
 	ident \
+	ident_encoding \
 	normalize
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression

@@ -68,6 +68,7 @@ CdpIdentMake(const char *kind, int kind_len, const char *value, int value_len,
 	const char *utf8;
 	struct varlena *ident;
 	int			len;
+	int			server_len;
 
 	error->hint = NULL;
 	k = is_kind_name(kind, kind_len) ? CdpIdentKindByName(kind, kind_len) : NULL;
@@ -93,6 +94,11 @@ CdpIdentMake(const char *kind, int kind_len, const char *value, int value_len,
 		return fail(error, k->name, error->sqlerrcode, error->reason);
 	if (len == 0)
 		return fail(error, k->name, ERRCODE_INVALID_TEXT_REPRESENTATION, "value is empty");
+	/* In other encodings, keep only what can be shown again. */
+	server_len = len;
+	if (CdpUtf8ToServer(out, &server_len) == NULL)
+		return fail(error, k->name, ERRCODE_UNTRANSLATABLE_CHARACTER,
+					CDP_UNTRANSLATABLE_REASON);
 
 	ident = palloc(VARHDRSZ + CDP_IDENT_CODE_BYTES + len);
 	SET_VARSIZE(ident, VARHDRSZ + CDP_IDENT_CODE_BYTES + len);
@@ -167,20 +173,18 @@ CdpIdentKindOf(const struct varlena *ident)
 	return kind;
 }
 
-/* Returns ident's value as a palloc'd string in the database encoding. */
-static char *
+/*
+ * Returns ident's value in the database encoding (not NUL-terminated) and
+ * its length in *len.
+ */
+static const char *
 value_to_server(const struct varlena *ident, int *len)
 {
-	int			n;
-	const char *value = CdpIdentValue(ident, &n);
-	char	   *result;
+	const char *value = CdpUtf8ToServer(CdpIdentValue(ident, len), len);
 
-	if (GetDatabaseEncoding() == PG_UTF8 || CdpIsAscii(value, n))
-		result = pnstrdup(value, n);
-	else
-		result = CdpUtf8ToServer(value, n);
-	*len = strlen(result);
-	return result;
+	if (value == NULL)
+		CdpRaiseUntranslatable();
+	return value;
 }
 
 /* cdp.ident input: kind:value. */
@@ -209,9 +213,9 @@ cdp_ident_out(PG_FUNCTION_ARGS)
 	struct varlena *ident = PG_GETARG_CDP_IDENT_P(0);
 	const char *kind = CdpIdentKindOf(ident)->name;
 	int			len;
-	char	   *value = value_to_server(ident, &len);
+	const char *value = value_to_server(ident, &len);
 
-	PG_RETURN_CSTRING(psprintf("%s:%s", kind, value));
+	PG_RETURN_CSTRING(psprintf("%s:%.*s", kind, len, value));
 }
 
 /* cdp.ident binary input: format byte, kind name, value. */
@@ -240,7 +244,7 @@ cdp_ident_send(PG_FUNCTION_ARGS)
 	struct varlena *ident = PG_GETARG_CDP_IDENT_P(0);
 	const char *kind = CdpIdentKindOf(ident)->name;
 	int			len;
-	char	   *value = value_to_server(ident, &len);
+	const char *value = value_to_server(ident, &len);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -273,7 +277,7 @@ Datum
 cdp_ident_value(PG_FUNCTION_ARGS)
 {
 	int			len;
-	char	   *value = value_to_server(PG_GETARG_CDP_IDENT_P(0), &len);
+	const char *value = value_to_server(PG_GETARG_CDP_IDENT_P(0), &len);
 
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(value, len));
 }

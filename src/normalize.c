@@ -473,32 +473,6 @@ fold_ascii_name(const char *s, int len, char *out)
 }
 
 /*
- * Converts the UTF-8 result of folding to the database encoding for
- * CdpToAscii, which reads that encoding; NULL when it has a character the
- * encoding lacks.
- */
-static const char *
-folded_to_server(const char *s, int *len)
-{
-	int			encoding = GetDatabaseEncoding();
-	unsigned char *buf;
-	int			converted;
-
-	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII)
-		return s;
-	buf = palloc((Size) *len * MAX_CONVERSION_GROWTH + 1);
-	converted = pg_do_encoding_conversion_buf(FindDefaultConversionProc(PG_UTF8, encoding),
-											  PG_UTF8, encoding,
-											  (unsigned char *) s, *len,
-											  buf, *len * MAX_CONVERSION_GROWTH + 1,
-											  true);
-	if (converted < *len)
-		return NULL;
-	*len = strlen((char *) buf);
-	return (char *) buf;
-}
-
-/*
  * Normalizes a person's name: NFKC, case folding, transliteration to ASCII,
  * punctuation removed and white space collapsed.  ASCII input never reaches
  * ICU.
@@ -522,10 +496,9 @@ normalize_name(const char *s, int len, char *out, int cap, CdpIdentError *error)
 	len = CdpUnicodeNormalize(CDP_FORM_NFKC_FOLD, s, len, folded, sizeof(folded), error);
 	if (len < 0)
 		return -1;
-	server = folded_to_server(folded, &len);
+	server = CdpUtf8ToServer(folded, &len);
 	if (server == NULL)
-		return reject(error, ERRCODE_UNTRANSLATABLE_CHARACTER,
-					  "value has a character that the database encoding cannot represent once normalized");
+		return reject(error, ERRCODE_UNTRANSLATABLE_CHARACTER, CDP_UNTRANSLATABLE_REASON);
 	ascii = CdpToAscii(server, len, &ascii_len);
 	if (ascii_len > cap)
 		return reject_too_long(error);
@@ -590,17 +563,43 @@ CdpServerToUtf8(const char *s, int *len, CdpIdentError *error)
 }
 
 /*
- * CdpUtf8ToServer returns a palloc'd, NUL-terminated copy of UTF-8
- * s[0..len) in the database encoding.
+ * CdpUtf8ToServer returns UTF-8 s[0..*len) in the database encoding,
+ * updating *len: s itself when no conversion is needed, else a palloc'd,
+ * NUL-terminated copy.  NULL when s has a character the encoding lacks
+ * (rather than PostgreSQL's error, which would quote its bytes).
  */
-char *
-CdpUtf8ToServer(const char *s, int len)
+const char *
+CdpUtf8ToServer(const char *s, int *len)
 {
-	char	   *result = pg_any_to_server(s, len, PG_UTF8);
+	int			encoding = GetDatabaseEncoding();
+	int			cap = *len * MAX_CONVERSION_GROWTH + 1;
+	unsigned char *buf;
 
-	if (result == s)
-		result = pnstrdup(s, len);
-	return result;
+	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII || CdpIsAscii(s, *len))
+		return s;
+	buf = palloc(cap);
+	if (pg_do_encoding_conversion_buf(FindDefaultConversionProc(PG_UTF8, encoding),
+									  PG_UTF8, encoding, (unsigned char *) s, *len,
+									  buf, cap, true) < *len)
+	{
+		pfree(buf);
+		return NULL;
+	}
+	*len = strlen((char *) buf);
+	return (char *) buf;
+}
+
+/*
+ * CdpRaiseUntranslatable reports a normalized value that the database
+ * encoding cannot represent.
+ */
+void
+CdpRaiseUntranslatable(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+			 errmsg("normalized value has a character that the database encoding cannot represent"),
+			 errhint("Use a UTF-8 database.")));
 }
 
 /*
@@ -635,9 +634,13 @@ normalize_text(text *arg, const char *what,
 	len = normalizer(s, len, out, sizeof(out), &error);
 	if (len < 0)
 		CdpNormalizeRaise(what, &error);
-	if (GetDatabaseEncoding() != PG_UTF8 && !CdpIsAscii(out, len))
-		return CStringGetTextDatum(CdpUtf8ToServer(out, len));
-	return PointerGetDatum(cstring_to_text_with_len(out, len));
+	s = CdpUtf8ToServer(out, &len);
+	if (s == NULL)
+	{
+		reject(&error, ERRCODE_UNTRANSLATABLE_CHARACTER, CDP_UNTRANSLATABLE_REASON);
+		CdpNormalizeRaise(what, &error);
+	}
+	return PointerGetDatum(cstring_to_text_with_len(s, len));
 }
 
 /* cdp.normalize_email(text): see normalize_email. */

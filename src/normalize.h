@@ -29,9 +29,14 @@ extern int	CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 								char *out, int cap, CdpIdentError *error);
 extern void CdpTrimAscii(const char **s, int *len);
 
+/* Why a value is refused in a database whose encoding lacks a character. */
+#define CDP_UNTRANSLATABLE_REASON \
+	"value has a character that the database encoding cannot represent once normalized"
+
 /* Conversions between the database encoding and UTF-8. */
 extern const char *CdpServerToUtf8(const char *s, int *len, CdpIdentError *error);
-extern char *CdpUtf8ToServer(const char *s, int len);
+extern const char *CdpUtf8ToServer(const char *s, int *len);
+extern void CdpRaiseUntranslatable(void) pg_attribute_noreturn();
 
 /* Raises the error a normalizer reported, for the value described by what. */
 extern void CdpNormalizeRaise(const char *what, const CdpIdentError *error) pg_attribute_noreturn();
