@@ -29,7 +29,8 @@ CONTRIB_TESTDB = cdp_regression
 # Isolation specs (test/isolation/specs).
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
-ISOLATION =
+ISOLATION = \
+	ident_kinds
 
 PG_CONFIG ?= pg_config
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

@@ -21,6 +21,7 @@
 #include "parser/parse_relation.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -196,12 +197,29 @@ load_kinds(void)
 	kinds_by_code = by_code;
 }
 
-/* Loads the cache unless it is current. */
-static void
-ensure_kinds(void)
+/*
+ * Searches one of the cache's tables for key, loading the cache first
+ * unless it is current.  On a miss, invalidations not yet processed (a kind
+ * another session has just committed) are applied and the search retried.
+ */
+static void *
+search_kinds(HTAB **table, const void *key)
 {
+	void	   *entry;
+
 	if (!kinds_valid || kinds_by_name == NULL)
 		load_kinds();
+	entry = hash_search(*table, key, HASH_FIND, NULL);
+	if (entry == NULL)
+	{
+		AcceptInvalidationMessages();
+		if (!kinds_valid || kinds_by_name == NULL)
+		{
+			load_kinds();
+			entry = hash_search(*table, key, HASH_FIND, NULL);
+		}
+	}
+	return entry;
 }
 
 /* Returns the built-in kind named name[0..len), or NULL. */
@@ -240,8 +258,7 @@ CdpIdentKindByCode(int code)
 		return &builtin_kinds[code - 1];
 	if (code < CDP_FIRST_CUSTOM_CODE)
 		return NULL;
-	ensure_kinds();
-	entry = hash_search(kinds_by_code, &key, HASH_FIND, NULL);
+	entry = search_kinds(&kinds_by_code, &key);
 	return entry ? entry->kind : NULL;
 }
 
@@ -256,8 +273,7 @@ CdpIdentKindLookup(const char *name, int len)
 
 	if (len <= 0 || len >= NAMEDATALEN)
 		return NULL;
-	ensure_kinds();
 	memset(key, 0, sizeof(key));
 	memcpy(key, name, len);
-	return hash_search(kinds_by_name, key, HASH_FIND, NULL);
+	return search_kinds(&kinds_by_name, key);
 }

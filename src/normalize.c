@@ -250,13 +250,14 @@ check_characters(const char *s, int len, bool allow_space)
 }
 
 /*
- * Normalizes an identifier compared as is (exact) or without case (lower):
- * surrounding white space trimmed, NFC (exact) or NFKC with case folding
- * (lower), control characters refused.
+ * Trims s[0..len) and brings it to form into out (cap bytes), refusing
+ * control characters and, unless allow_space, inner white space.  ASCII
+ * input is only lower-cased (forms that fold case) or copied.  Returns the
+ * length, or -1 with *error set.
  */
 static int
-normalize_plain(bool fold, const char *s, int len, char *out, int cap,
-				CdpIdentError *error)
+fold_and_check(CdpUnicodeForm form, bool allow_space, const char *s, int len,
+			   char *out, int cap, CdpIdentError *error)
 {
 	const char *reason;
 
@@ -271,16 +272,17 @@ normalize_plain(bool fold, const char *s, int len, char *out, int cap,
 
 			if (c < 0x20 || c == 0x7F)
 				return reject_value(error, "value contains a control character");
-			out[i] = fold ? pg_ascii_tolower(c) : c;
+			if (c == ' ' && !allow_space)
+				return reject_value(error, "value contains white space");
+			out[i] = form == CDP_FORM_NFKC_FOLD ? pg_ascii_tolower(c) : c;
 		}
 		return len;
 	}
-	len = CdpUnicodeNormalize(fold ? CDP_FORM_NFKC_FOLD : CDP_FORM_NFC,
-							  s, len, out, cap, error);
+	len = CdpUnicodeNormalize(form, s, len, out, cap, error);
 	if (len < 0)
 		return -1;
 	s = trim_unicode(out, &len);
-	reason = check_characters(s, len, true);
+	reason = check_characters(s, len, allow_space);
 	if (reason != NULL)
 		return reject_value(error, reason);
 	memmove(out, s, len);
@@ -400,35 +402,9 @@ normalize_email(const char *s, int len, char *out, int cap, CdpIdentError *error
 	const char *reason;
 	int			at;
 
-	CdpTrimAscii(&s, &len);
-	if (len > cap)
-		return reject_too_long(error);
-	if (CdpIsAscii(s, len))
-	{
-		for (int i = 0; i < len; i++)
-		{
-			unsigned char c = s[i];
-
-			if (c < 0x20 || c == 0x7F)
-				return reject_value(error, "value contains a control character");
-			if (c == ' ')
-				return reject_value(error, "value contains white space");
-			out[i] = pg_ascii_tolower(c);
-		}
-	}
-	else
-	{
-		const char *start;
-
-		len = CdpUnicodeNormalize(CDP_FORM_NFKC_FOLD, s, len, out, cap, error);
-		if (len < 0)
-			return -1;
-		start = trim_unicode(out, &len);
-		reason = check_characters(start, len, false);
-		if (reason != NULL)
-			return reject_value(error, reason);
-		memmove(out, start, len);
-	}
+	len = fold_and_check(CDP_FORM_NFKC_FOLD, false, s, len, out, cap, error);
+	if (len < 0)
+		return -1;
 	if (len == 0)
 		return reject_value(error, "value is empty");
 
@@ -521,9 +497,9 @@ CdpNormalize(CdpNormalizer normalizer, const char *s, int len,
 	switch (normalizer)
 	{
 		case CDP_NORMALIZER_EXACT:
-			return normalize_plain(false, s, len, out, cap, error);
+			return fold_and_check(CDP_FORM_NFC, true, s, len, out, cap, error);
 		case CDP_NORMALIZER_LOWER:
-			return normalize_plain(true, s, len, out, cap, error);
+			return fold_and_check(CDP_FORM_NFKC_FOLD, true, s, len, out, cap, error);
 		case CDP_NORMALIZER_EMAIL:
 			return normalize_email(s, len, out, cap, error);
 		case CDP_NORMALIZER_PHONE:
