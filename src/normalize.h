@@ -19,6 +19,7 @@
 typedef enum CdpUnicodeForm
 {
 	CDP_FORM_NFC,
+	CDP_FORM_NFD,
 	CDP_FORM_NFKC,
 	CDP_FORM_NFKC_FOLD			/* NFKC, full case folding, NFKC again */
 } CdpUnicodeForm;
