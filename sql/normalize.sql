@@ -85,6 +85,7 @@ SELECT x AS input, r AS region, cdp.normalize_phone(x, r) AS e164
                ('06.12.34.56.78', 'FR'),
                ('06-12-34-56-78', 'FR'),
                ('６１２３４５６７８', 'FR'),           -- full-width, without trunk prefix
+               ('＋３３　６　１２　３４　５６　７８', NULL), -- full-width plus and spaces
                ('٠٦١٢٣٤٥٦٧٨', 'FR'),                  -- Arabic-Indic digits
                (E'06\u00a012\u00a034\u00a056\u00a078', 'FR'),
                (E'06\u201112\u201134\u201156\u201178', 'FR'), -- non-breaking hyphens

@@ -63,6 +63,7 @@ compare_args(FunctionCallInfo fcinfo)
 	return cmp;
 }
 
+/* a = b */
 Datum
 cdp_ident_eq(PG_FUNCTION_ARGS)
 {
@@ -75,36 +76,42 @@ cdp_ident_eq(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(result);
 }
 
+/* a <> b */
 Datum
 cdp_ident_ne(PG_FUNCTION_ARGS)
 {
 	return BoolGetDatum(!DatumGetBool(cdp_ident_eq(fcinfo)));
 }
 
+/* a < b */
 Datum
 cdp_ident_lt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) < 0);
 }
 
+/* a <= b */
 Datum
 cdp_ident_le(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) <= 0);
 }
 
+/* a > b */
 Datum
 cdp_ident_gt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) > 0);
 }
 
+/* a >= b */
 Datum
 cdp_ident_ge(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) >= 0);
 }
 
+/* btree support function 1: -1, 0 or 1 */
 Datum
 cdp_ident_cmp(PG_FUNCTION_ARGS)
 {
@@ -136,6 +143,7 @@ cdp_ident_sortsupport(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* Hash support function 1: a hash of the stored bytes. */
 Datum
 cdp_ident_hash(PG_FUNCTION_ARGS)
 {
@@ -146,6 +154,7 @@ cdp_ident_hash(PG_FUNCTION_ARGS)
 	return result;
 }
 
+/* Hash support function 2: the same, seeded (hash partitioning). */
 Datum
 cdp_ident_hash_extended(PG_FUNCTION_ARGS)
 {

@@ -50,12 +50,14 @@ reject(CdpIdentError *error, int sqlerrcode, const char *reason)
 	return -1;
 }
 
+/* Fills *error for a malformed value (22P02); returns -1. */
 static int
 reject_value(CdpIdentError *error, const char *reason)
 {
 	return reject(error, ERRCODE_INVALID_TEXT_REPRESENTATION, reason);
 }
 
+/* Fills *error for a value over the length limit (22001); returns -1. */
 static int
 reject_too_long(CdpIdentError *error)
 {
@@ -63,6 +65,7 @@ reject_too_long(CdpIdentError *error)
 				  "value is longer than " CppAsString2(CDP_IDENT_MAX_BYTES) " bytes");
 }
 
+/* Raises when an ICU call failed: an internal error, not bad input. */
 static void
 check_icu(UErrorCode status, const char *what)
 {
@@ -178,6 +181,7 @@ CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 	return outlen;
 }
 
+/* Tells whether c is ASCII white space. */
 static inline bool
 is_ascii_space(char c)
 {
@@ -295,6 +299,7 @@ fold_and_check(CdpUnicodeForm form, bool allow_space, const char *s, int len,
 	return len;
 }
 
+/* Tells whether c is an ASCII letter or digit. */
 static inline bool
 is_ascii_alnum(unsigned char c)
 {

@@ -107,6 +107,7 @@ CdpPhoneRegionCanonical(const char *region)
 	return NULL;
 }
 
+/* Returns the rules of region (upper case), or NULL. */
 static const PhoneRegion *
 find_region(const char *region)
 {
@@ -128,6 +129,7 @@ CdpPhoneRegionList(void)
 	return buf.data;
 }
 
+/* Fills *error; returns -1 for the caller. */
 static int
 reject(CdpIdentError *error, int sqlerrcode, const char *reason, const char *hint)
 {
@@ -137,6 +139,7 @@ reject(CdpIdentError *error, int sqlerrcode, const char *reason, const char *hin
 	return -1;
 }
 
+/* Tells whether digits[0..n) starts with the non-empty prefix. */
 static inline bool
 starts_with(const char *digits, int n, const char *prefix)
 {
