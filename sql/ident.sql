@@ -62,6 +62,7 @@ SELECT left(x, 40) AS input, pg_temp.error_of(format('SELECT %L::cdp.ident', x))
                ('user_id:   '),
                (E'user_id:a\u0001b'),
                (E'device_id:\u0085'),
+               (E'anonymous_id:\t\n'),
                ('user_id:' || repeat('x', 1025))) AS t(x);
 SELECT 'phone:06 12 34 56 78'::cdp.ident;
 SELECT cdp.ident('email', '😀');
@@ -117,7 +118,9 @@ INSERT INTO cdp.identifier_kinds (kind, normalizer) VALUES
     ('work_email', 'email'), ('work_phone', 'phone'), ('full_name', 'name'), ('crm_id', 'exact');
 SELECT cdp.ident('work_email', 'Bob@Corp.example'), cdp.ident('work_phone', '+44 20 7946 0958'),
        cdp.ident('full_name', 'Müller, Hans-Jürgen'), cdp.ident('crm_id', ' C-1 ');
-SELECT pg_temp.error_of($$SELECT cdp.ident('work_email', 'not an address')$$);
+SELECT pg_temp.error_of($$SELECT cdp.ident('work_email', 'not an address')$$) AS email_kind,
+       pg_temp.error_of($$SELECT cdp.ident('work_phone', '+33 6')$$) AS phone_kind,
+       pg_temp.error_of($$SELECT cdp.ident('full_name', '!!! 😀')$$) AS name_kind;
 -- Changing priority and limits is allowed, built-in kinds included.
 UPDATE cdp.identifier_kinds SET priority = 900, max_per_profile = 3 WHERE kind = 'email';
 SELECT kind, priority, max_per_profile FROM cdp.identifier_kinds WHERE kind = 'email';
