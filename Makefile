@@ -9,6 +9,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # Install-script fragments, in dependency order.
 SQL_FRAGMENTS = \
 	src/sql/schema.sql \
+	src/sql/ident.sql \
 	src/sql/sources.sql \
 	src/sql/events.sql \
 	src/sql/ingest.sql
@@ -19,6 +20,9 @@ DATA = $(wildcard $(EXTENSION)--*--*.sql)
 # pg_regress tests (sql/, expected/), in run order.
 REGRESS = \
 	install \
+	ident \
+	ident_encoding \
+	normalize \
 	sources \
 	ingest \
 	ingest_errors \
@@ -33,6 +37,7 @@ CONTRIB_TESTDB = cdp_regression
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
 ISOLATION = \
+	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \
 	partition_create

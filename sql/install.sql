@@ -18,7 +18,7 @@ SELECT p.oid::regprocedure AS public_executable
   FROM pg_proc p
  WHERE p.pronamespace = 'cdp'::regnamespace
    AND has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- PUBLIC has no rights on any cdp table, sequence or schema.
 SELECT c.oid::regclass AS public_readable

@@ -22,6 +22,7 @@
 
 #include "catalog.h"
 #include "event_store.h"
+#include "ident_kinds.h"
 #include "source_cache.h"
 
 PG_FUNCTION_INFO_V1(cdp_config_changed);
@@ -66,6 +67,7 @@ cdp_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
 	CdpSourceCacheInvalidate(relid);
 	CdpEventStoreInvalidate(relid);
+	CdpIdentKindsInvalidate(relid);
 }
 
 /*

@@ -18,12 +18,38 @@
 
 #include "catalog.h"
 #include "cdp.h"
+#include "normalize.h"
 
 PG_MODULE_MAGIC;
 
 int			cdp_max_event_bytes = 32768;
+char	   *cdp_default_region = NULL;
+bool		cdp_email_provider_rules = false;
 
 void		_PG_init(void);
+
+/*
+ * Accepts "" or a supported ISO 3166 alpha-2 region for
+ * cdp.default_region, upper-casing it.
+ */
+static bool
+check_default_region(char **newval, void **extra pg_attribute_unused(),
+					 GucSource source pg_attribute_unused())
+{
+	const char *region;
+
+	if (**newval == '\0')
+		return true;
+	region = CdpPhoneRegionCanonical(*newval);
+	if (region == NULL)
+	{
+		GUC_check_errdetail("\"%s\" is not a supported region.", *newval);
+		GUC_check_errhint("Supported regions: %s.", CdpPhoneRegionList());
+		return false;
+	}
+	strcpy(*newval, region);
+	return true;
+}
 
 /*
  * _PG_init defines the settings and reserves the "cdp" prefix.
@@ -45,6 +71,26 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cdp.default_region",
+							   "Region of phone numbers written without country code.",
+							   "An ISO 3166 alpha-2 code such as FR or US; empty means "
+							   "that national numbers are refused.",
+							   &cdp_default_region,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_default_region, NULL, NULL);
+
+	DefineCustomBoolVariable("cdp.email_provider_rules",
+							 "Applies mailbox providers' address rules to emails.",
+							 "Gmail ignores dots and \"+tag\" in the local part, and "
+							 "googlemail.com is gmail.com.",
+							 &cdp_email_provider_rules,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cdp");
 

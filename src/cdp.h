@@ -11,4 +11,10 @@
 /* cdp.max_event_bytes: largest accepted event, in bytes of jsonb */
 extern int	cdp_max_event_bytes;
 
+/* cdp.default_region: region of national phone numbers, "" when unset */
+extern char *cdp_default_region;
+
+/* cdp.email_provider_rules: apply Gmail's dot and +tag rules to emails */
+extern bool cdp_email_provider_rules;
+
 #endif							/* CDP_H */
