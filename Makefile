@@ -54,6 +54,9 @@ SHLIB_LINK  = $(ICU_LIBS)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out .test
 
+# Rebuild objects when a header they include changes.
+override autodepend = yes
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

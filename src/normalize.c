@@ -65,16 +65,6 @@ reject_too_long(CdpIdentError *error)
 				  "value is longer than " CppAsString2(CDP_IDENT_MAX_BYTES) " bytes");
 }
 
-/* Raises when an ICU call failed: an internal error, not bad input. */
-static void
-check_icu(UErrorCode status, const char *what)
-{
-	if (U_FAILURE(status))
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("ICU %s failed: %s", what, u_errorName(status))));
-}
-
 /* Returns the ICU normalizer for form (ICU keeps them; so do we). */
 static const UNormalizer2 *
 get_normalizer(CdpUnicodeForm form)
@@ -89,12 +79,12 @@ get_normalizer(CdpUnicodeForm form)
 		case CDP_FORM_NFC:
 			if (nfc == NULL)
 				nfc = unorm2_getNFCInstance(&status);
-			check_icu(status, "NFC normalizer open");
+			CdpCheckIcu(status, "NFC normalizer open");
 			return nfc;
 		case CDP_FORM_NFD:
 			if (nfd == NULL)
 				nfd = unorm2_getNFDInstance(&status);
-			check_icu(status, "NFD normalizer open");
+			CdpCheckIcu(status, "NFD normalizer open");
 			return nfd;
 		case CDP_FORM_NFKC:
 		case CDP_FORM_NFKC_FOLD:
@@ -102,7 +92,7 @@ get_normalizer(CdpUnicodeForm form)
 	}
 	if (nfkc == NULL)
 		nfkc = unorm2_getNFKCInstance(&status);
-	check_icu(status, "NFKC normalizer open");
+	CdpCheckIcu(status, "NFKC normalizer open");
 	return nfkc;
 }
 
@@ -119,17 +109,17 @@ normalize_u16(const UNormalizer2 *norm, const UChar *src, int32 srclen,
 
 	if (unorm2_isNormalized(norm, src, srclen, &status))
 	{
-		check_icu(status, "normalization check");
+		CdpCheckIcu(status, "normalization check");
 		if (srclen > dstcap)
 			return -1;
 		memcpy(dst, src, srclen * sizeof(UChar));
 		return srclen;
 	}
-	check_icu(status, "normalization check");
+	CdpCheckIcu(status, "normalization check");
 	len = unorm2_normalize(norm, src, srclen, dst, dstcap, &status);
 	if (status == U_BUFFER_OVERFLOW_ERROR)
 		return -1;
-	check_icu(status, "normalization");
+	CdpCheckIcu(status, "normalization");
 	return len;
 }
 
@@ -156,7 +146,7 @@ CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 	if (status == U_INVALID_CHAR_FOUND || status == U_ILLEGAL_CHAR_FOUND)
 		return reject(error, ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
 					  "value is not valid UTF-8");
-	check_icu(status, "UTF-8 conversion");
+	CdpCheckIcu(status, "UTF-8 conversion");
 
 	blen = normalize_u16(norm, a, alen, b, UBUF_UNITS);
 	if (blen < 0)
@@ -167,7 +157,7 @@ CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 		alen = u_strFoldCase(a, UBUF_UNITS, b, blen, U_FOLD_CASE_DEFAULT, &status);
 		if (status == U_BUFFER_OVERFLOW_ERROR)
 			return reject_too_long(error);
-		check_icu(status, "case folding");
+		CdpCheckIcu(status, "case folding");
 		blen = normalize_u16(norm, a, alen, b, UBUF_UNITS);
 		if (blen < 0)
 			return reject_too_long(error);
@@ -177,7 +167,7 @@ CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 	u_strToUTF8(out, cap, &outlen, b, blen, &status);
 	if (status == U_BUFFER_OVERFLOW_ERROR)
 		return reject_too_long(error);
-	check_icu(status, "UTF-8 conversion");
+	CdpCheckIcu(status, "UTF-8 conversion");
 	return outlen;
 }
 
@@ -478,7 +468,7 @@ strip_marks(const char *s, int len, char *out, int cap)
 	UErrorCode	status = U_ZERO_ERROR;
 
 	u_strFromUTF8(a, UBUF_UNITS, &alen, s, len, &status);
-	check_icu(status, "UTF-8 conversion");
+	CdpCheckIcu(status, "UTF-8 conversion");
 	blen = normalize_u16(get_normalizer(CDP_FORM_NFD), a, alen, b, UBUF_UNITS);
 	if (blen < 0)
 		return -1;

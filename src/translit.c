@@ -22,8 +22,9 @@
 
 static UTransliterator *to_ascii = NULL;
 
-static void
-check_icu(UErrorCode status, const char *what)
+/* CdpCheckIcu raises an error when an ICU call failed. */
+void
+CdpCheckIcu(UErrorCode status, const char *what)
 {
 	if (U_FAILURE(status))
 		ereport(ERROR,
@@ -41,7 +42,7 @@ get_transliterator(void)
 
 		u_uastrcpy(id, "Any-Latin; Latin-ASCII");
 		to_ascii = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
-		check_icu(status, "transliterator open");
+		CdpCheckIcu(status, "transliterator open");
 	}
 	return to_ascii;
 }
@@ -89,7 +90,7 @@ CdpToAscii(const char *s, int len, int *result_len)
 	capacity = 4 * len + 16;
 	buf = palloc(capacity * sizeof(UChar));
 	u_strFromUTF8(buf, capacity, &ulen, utf8, len, &status);
-	check_icu(status, "UTF-8 conversion");
+	CdpCheckIcu(status, "UTF-8 conversion");
 
 	limit = ulen;
 	utrans_transUChars(get_transliterator(), buf, &ulen, capacity, 0, &limit, &status);
@@ -102,11 +103,11 @@ CdpToAscii(const char *s, int len, int *result_len)
 		capacity = needed + 1;
 		buf = repalloc(buf, capacity * sizeof(UChar));
 		u_strFromUTF8(buf, capacity, &ulen, utf8, len, &status);
-		check_icu(status, "UTF-8 conversion");
+		CdpCheckIcu(status, "UTF-8 conversion");
 		limit = ulen;
 		utrans_transUChars(get_transliterator(), buf, &ulen, capacity, 0, &limit, &status);
 	}
-	check_icu(status, "transliteration");
+	CdpCheckIcu(status, "transliteration");
 
 	result = palloc(ulen + 1);
 	for (int32 i = 0; i < ulen; i++)
