@@ -1,5 +1,5 @@
 \set SHOW_CONTEXT never
--- The identifiers each event carries, recorded as kind:value.
+-- The identifiers each event carries, normalized by kind (cdp.ident).
 SELECT cdp.create_source('identifiers_app');
 SELECT cdp.create_source('identifiers_crm', 'crm');
 
@@ -23,13 +23,16 @@ SELECT pg_temp.ids('identifiers_app', '{"type": "track", "event": "E", "messageI
 -- alias: previousId is recorded too.
 SELECT pg_temp.ids('identifiers_app', '{"type": "alias", "messageId": "3", "userId": "u2", "previousId": "u1"}');
 -- Numbers are identifiers; empty strings, booleans, objects in traits are not.
+-- Values are normalized: the email is case-folded, the phone in E.164; a
+-- phone without country code is skipped while cdp.default_region is unset.
 SELECT pg_temp.ids('identifiers_app', '{"type": "identify", "messageId": "4", "userId": 12345,
   "traits": {"email": "", "phone": true}, "context": {"device": {"id": {"x": 1}}}}');
 -- The same identifier twice is recorded once.
 SELECT pg_temp.ids('identifiers_app', '{"type": "identify", "messageId": "5", "userId": "u1",
   "traits": {"email": "a@b.c"}, "context": {"traits": {"email": "a@b.c"}}}');
 
--- Per-source mappings: any jsonpath, several values per path.
+-- Per-source mappings: any jsonpath, several values per path.  The kinds
+-- crm_id and loyalty_card exist since the sources test.
 SELECT cdp.map_identifier('identifiers_crm', 'crm_id', '$.traits.crm_id');
 SELECT cdp.map_identifier('identifiers_crm', 'loyalty_card', '$.context.traits.cards[*].number');
 SELECT cdp.map_identifier('identifiers_crm', 'email', '$.traits.emails[*]');
@@ -51,10 +54,13 @@ SELECT cdp.unmap_identifier('identifiers_app', 'device_id', '$.properties.kiosk'
 SELECT pg_temp.ids('identifiers_app', '{"type": "track", "event": "E", "messageId": "8", "anonymousId": "a9",
   "properties": {"kiosk": "k-1"}}');
 
--- A mapped identifier over the length limit refuses the event, naming the
--- kind only.
+-- A trait or mapped value its kind refuses is skipped; the event is kept.
+SELECT pg_temp.ids('identifiers_crm', format('{"type": "identify", "userId": "u4", "messageId": "c4",
+  "traits": {"crm_id": "%s", "email": "not an email", "phone": "12", "emails": ["ok@example.com", "bad@"]}}',
+  repeat('9', 1100)));
+-- The event's own ids must be valid identifiers.
 \set VERBOSITY default
-SELECT cdp.ingest('identifiers_crm', format('{"type": "identify", "userId": "u", "traits": {"crm_id": "%s"}}', repeat('9', 300))::jsonb);
+SELECT cdp.ingest('identifiers_app', format('{"type": "track", "event": "E", "userId": "%s"}', repeat('u', 200) || '\u0001')::jsonb);
 -- More identifiers than an event may carry.
 SELECT cdp.ingest('identifiers_crm', format('{"type": "identify", "userId": "u", "traits": {"emails": %s}}',
-  (SELECT jsonb_agg('e' || n) FROM generate_series(1, 70) n))::jsonb);
+  (SELECT jsonb_agg('e' || n || '@example.com') FROM generate_series(1, 70) n))::jsonb);

@@ -46,7 +46,7 @@ SELECT label, pg_temp.try('errors', event::jsonb) AS result
     ('messageId object',     '{"type": "track", "event": "E", "userId": "secret-user", "messageId": {}}'),
     ('userId too long',      format('{"type": "track", "event": "E", "userId": "%s"}', repeat('s', 256))),
     ('messageId too long',   format('{"type": "track", "event": "E", "userId": "u", "messageId": "%s"}', repeat('s', 256))),
-    ('email too long',       format('{"type": "identify", "userId": "u", "traits": {"email": "%s"}}', repeat('s', 256)))
+    ('email too long (kept, email skipped)', format('{"type": "identify", "userId": "u", "traits": {"email": "%s"}}', repeat('s', 256)))
   ) AS cases(label, event)
  ORDER BY label;
 

@@ -23,8 +23,11 @@ SELECT cdp.create_source('ok', 'web', NULL);
 SELECT cdp.create_source('robert''); DROP TABLE cdp.events; --');
 SELECT count(*) AS sources FROM cdp.sources;
 
--- Identifier mappings: the path is stored in canonical form; adding one
--- twice is harmless.
+-- Identifier mappings: the kind must exist; the path is stored in canonical
+-- form; adding one twice is harmless.
+INSERT INTO cdp.identifier_kinds (kind, normalizer)
+SELECT k, n FROM (VALUES ('crm_id', 'exact'), ('loyalty_card', 'lower')) AS v(k, n)
+ WHERE NOT EXISTS (SELECT FROM cdp.identifier_kinds WHERE kind = k);
 SELECT cdp.map_identifier('crm', 'crm_id', '$.traits.crm_id');
 SELECT cdp.map_identifier('crm', 'crm_id', '$."traits"."crm_id"');
 SELECT cdp.map_identifier('crm', 'loyalty_card', 'strict $.context.traits.cards[*]');
@@ -32,7 +35,8 @@ SELECT s.name, m.kind, m.path FROM cdp.identifier_mappings m JOIN cdp.sources s 
  ORDER BY 1, 2, 3;
 \set VERBOSITY sqlstate
 SELECT cdp.map_identifier('nope', 'crm_id', '$.x');
-SELECT cdp.map_identifier('crm', 'Bad Kind', '$.x');
+SELECT cdp.map_identifier('crm', 'no_such_kind', '$.x');
+SELECT cdp.map_identifier('crm', NULL, '$.x');
 SELECT cdp.map_identifier('crm', 'crm_id', NULL);
 \set VERBOSITY default
 SELECT cdp.unmap_identifier('crm', 'loyalty_card', 'strict $.context.traits.cards[*]');

@@ -15,10 +15,12 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "catalog.h"
 #include "event_store.h"
@@ -59,6 +61,25 @@ CdpRelationOid(const char *relname)
 				 errmsg("relation \"cdp.%s\" does not exist", relname),
 				 errhint("The cdp extension is damaged; reinstall it.")));
 	return relid;
+}
+
+/*
+ * CdpTypeOid returns the OID of type cdp.<typname>, raising an error when it
+ * is missing.
+ */
+Oid
+CdpTypeOid(const char *typname)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum(typname),
+										ObjectIdGetDatum(CdpSchemaOid()));
+
+	if (!OidIsValid(typid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("type \"cdp.%s\" does not exist", typname),
+				 errhint("The cdp extension is damaged; reinstall it.")));
+	return typid;
 }
 
 /* Forwards a relcache invalidation to every cache that may depend on it. */

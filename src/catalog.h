@@ -13,6 +13,7 @@
 
 extern Oid	CdpSchemaOid(void);
 extern Oid	CdpRelationOid(const char *relname);
+extern Oid	CdpTypeOid(const char *typname);
 extern void CdpRegisterCacheCallbacks(void);
 
 #endif							/* CDP_CATALOG_H */

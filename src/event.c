@@ -24,6 +24,7 @@
 #include "cdp.h"
 #include "digest.h"
 #include "event.h"
+#include "ident.h"
 #include "iso8601.h"
 
 /* How far in the future an event may claim to have happened. */
@@ -43,6 +44,7 @@ fail(CdpEventError *error, int sqlerrcode, const char *message, const char *deta
 	error->sqlerrcode = sqlerrcode;
 	error->message = message;
 	error->detail = detail;
+	error->hint = NULL;
 	return false;
 }
 
@@ -142,31 +144,40 @@ CdpParseTimestampField(JsonbContainer *object, const char *field,
 	return true;
 }
 
-/* Adds kind:value to the event's identifiers unless it is already there. */
+/*
+ * Adds the identifier kind:value to the event unless it is there already.
+ * A value its kind's normalizer refuses makes the event invalid when
+ * required (the event's own userId, anonymousId, previousId) and is
+ * skipped otherwise (a trait or mapped value is data, not a promise).
+ */
 static bool
 add_identifier(CdpEvent *event, const char *kind, const text *value,
-			   CdpEventError *error)
+			   bool required, CdpEventError *error)
 {
-	int			kind_len = strlen(kind);
-	int			value_len = VARSIZE_ANY_EXHDR(value);
-	text	   *id = palloc(VARHDRSZ + kind_len + 1 + value_len);
-	char	   *p = VARDATA(id);
+	Datum		datum;
+	struct varlena *id;
+	CdpIdentError ierr;
 
-	SET_VARSIZE(id, VARHDRSZ + kind_len + 1 + value_len);
-	memcpy(p, kind, kind_len);
-	p[kind_len] = ':';
-	memcpy(p + kind_len + 1, VARDATA_ANY(value), value_len);
+	if (!CdpIdentMake(kind, strlen(kind), VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
+					  &datum, &ierr))
+	{
+		if (!required)
+			return true;
+		error->sqlerrcode = ierr.sqlerrcode;
+		error->message = ierr.reason;
+		error->detail = NULL;
+		error->hint = ierr.hint;
+		return false;
+	}
+	id = DatumGetCdpIdentP(datum);
 
 	for (int i = 0; i < event->nidentifiers; i++)
 	{
-		text	   *other = DatumGetTextPP(event->identifiers[i]);
+		struct varlena *other = DatumGetCdpIdentP(event->identifiers[i]);
 
-		if (VARSIZE_ANY(other) == VARSIZE(id) &&
-			memcmp(VARDATA_ANY(other), VARDATA(id), VARSIZE(id) - VARHDRSZ) == 0)
-		{
-			pfree(id);
+		if (VARSIZE_ANY(other) == VARSIZE_ANY(id) &&
+			memcmp(VARDATA_ANY(other), VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)) == 0)
 			return true;
-		}
 	}
 	if (event->nidentifiers >= CDP_MAX_EVENT_IDENTIFIERS)
 		return fail(error, ERRCODE_PROGRAM_LIMIT_EXCEEDED,
@@ -198,11 +209,7 @@ add_trait_identifier(CdpEvent *event, JsonbContainer *object, const char *key,
 	/* Traits are free-form: a value of another type is no identifier. */
 	if (!get_field(object, key, &v) || (value = scalar_text(&v)) == NULL)
 		return true;
-	if (VARSIZE_ANY_EXHDR(value) > CDP_MAX_ID_BYTES)
-		return fail(error, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
-					psprintf("identifier \"%s\" is longer than %d bytes", kind,
-							 CDP_MAX_ID_BYTES), NULL);
-	return add_identifier(event, kind, value, error);
+	return add_identifier(event, kind, value, false, error);
 }
 
 /* The empty object passed as jsonpath variables. */
@@ -257,12 +264,7 @@ add_mapped_identifiers(CdpEvent *event, const CdpSource *source,
 
 			if (tok != WJB_ELEM || (value = scalar_text(&v)) == NULL)
 				continue;
-			if (VARSIZE_ANY_EXHDR(value) > CDP_MAX_ID_BYTES)
-				return fail(error, ERRCODE_STRING_DATA_RIGHT_TRUNCATION,
-							psprintf("identifier \"%s\" is longer than %d bytes",
-									 source->mappings[m].kind, CDP_MAX_ID_BYTES),
-							NULL);
-			if (!add_identifier(event, source->mappings[m].kind, value, error))
+			if (!add_identifier(event, source->mappings[m].kind, value, false, error))
 				return false;
 		}
 	}
@@ -429,9 +431,9 @@ CdpParseEvent(const CdpEventContext *cxt, Jsonb *payload, CdpEvent *event,
 		event->message_id = content_message_id(payload);
 
 	/* The identifiers, most specific first. */
-	if ((event->user_id && !add_identifier(event, "user_id", event->user_id, error)) ||
-		(previous_id && !add_identifier(event, "user_id", previous_id, error)) ||
-		(event->anonymous_id && !add_identifier(event, "anonymous_id", event->anonymous_id, error)) ||
+	if ((event->user_id && !add_identifier(event, "user_id", event->user_id, true, error)) ||
+		(previous_id && !add_identifier(event, "user_id", previous_id, true, error)) ||
+		(event->anonymous_id && !add_identifier(event, "anonymous_id", event->anonymous_id, true, error)) ||
 		!add_trait_identifier(event, traits, "email", "email", error) ||
 		!add_trait_identifier(event, context_traits, "email", "email", error) ||
 		!add_trait_identifier(event, traits, "phone", "phone", error) ||

@@ -34,7 +34,7 @@ typedef struct CdpEvent
 	text	   *anonymous_id;	/* or NULL */
 	int			nidentifiers;
 	int			identifiers_size;	/* allocated length */
-	Datum	   *identifiers;	/* text, kind:value */
+	Datum	   *identifiers;	/* cdp.ident */
 	TimestampTz occurred_at;
 	Jsonb	   *payload;
 } CdpEvent;
@@ -45,6 +45,7 @@ typedef struct CdpEventError
 	int			sqlerrcode;
 	const char *message;
 	const char *detail;			/* or NULL */
+	const char *hint;			/* or NULL */
 } CdpEventError;
 
 extern bool CdpParseEvent(const CdpEventContext *cxt, Jsonb *payload,

@@ -407,6 +407,12 @@ insert_events(const CdpSource *source, CdpEvent *events, int n,
 											 NUM_EVENT_COLUMNS);
 	Datum		values[NUM_EVENT_COLUMNS];
 	bool		nulls[NUM_EVENT_COLUMNS] = {0};
+	Oid			ident_type = CdpTypeOid("ident");
+	int16		ident_len;
+	bool		ident_byval;
+	char		ident_align;
+
+	get_typlenbyvalalign(ident_type, &ident_len, &ident_byval, &ident_align);
 
 	values[COL_SOURCE_ID] = Int32GetDatum(source->source_id);
 	values[COL_RECEIVED_AT] = TimestampTzGetDatum(received_at);
@@ -426,7 +432,8 @@ insert_events(const CdpSource *source, CdpEvent *events, int n,
 		values[COL_ANONYMOUS_ID] = PointerGetDatum(e->anonymous_id);
 		nulls[COL_ANONYMOUS_ID] = (e->anonymous_id == NULL);
 		values[COL_IDENTIFIERS] = PointerGetDatum(construct_array(e->identifiers, e->nidentifiers,
-																  TEXTOID, -1, false, TYPALIGN_INT));
+																  ident_type, ident_len,
+																  ident_byval, ident_align));
 		values[COL_OCCURRED_AT] = TimestampTzGetDatum(e->occurred_at);
 		values[COL_PAYLOAD] = JsonbPGetDatum(e->payload);
 		CdpBulkInsertRow(bulk, values, nulls);

@@ -49,6 +49,7 @@ raise_event_error(const CdpEventError *error, int batch_index)
 			(errcode(error->sqlerrcode),
 			 errmsg("%s", error->message),
 			 error->detail ? errdetail("%s", error->detail) : 0,
+			 error->hint ? errhint("%s", error->hint) : 0,
 			 batch_index >= 0 ? errcontext("batch element %d", batch_index) : 0));
 }
 
@@ -167,6 +168,7 @@ cdp_ingest_batch(PG_FUNCTION_ARGS)
 			error.sqlerrcode = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 			error.message = "event is larger than cdp.max_event_bytes";
 			error.detail = NULL;
+			error.hint = NULL;
 		}
 		else
 		{

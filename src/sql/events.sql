@@ -11,7 +11,7 @@ CREATE TABLE cdp.events (
     message_id    text NOT NULL,
     user_id       text,
     anonymous_id  text,
-    identifiers   text[] NOT NULL,
+    identifiers   cdp.ident[] NOT NULL,
     occurred_at   timestamptz NOT NULL,
     received_at   timestamptz NOT NULL,
     payload       jsonb NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE cdp.events (
 COMMENT ON TABLE cdp.events IS
     'raw events (Segment spec), one monthly partition per month of occurred_at, created on demand';
 COMMENT ON COLUMN cdp.events.event IS 'track: the event name; page and screen: the name';
-COMMENT ON COLUMN cdp.events.identifiers IS 'every identifier the event carries, as kind:value';
+COMMENT ON COLUMN cdp.events.identifiers IS 'every identifier the event carries, normalized';
 COMMENT ON COLUMN cdp.events.occurred_at IS 'when it happened: timestamp, or originalTimestamp corrected for clock skew';
 COMMENT ON COLUMN cdp.events.received_at IS 'when cdp received it';
 SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');

@@ -22,12 +22,10 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.sources_source_id_seq', '');
 
 CREATE TABLE cdp.identifier_mappings (
     source_id   integer NOT NULL REFERENCES cdp.sources ON DELETE CASCADE,
-    kind        text NOT NULL,
+    kind        text NOT NULL REFERENCES cdp.identifier_kinds,
     path        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (source_id, kind, path),
-    CONSTRAINT identifier_mappings_kind_check
-        CHECK (kind OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$')
+    PRIMARY KEY (source_id, kind, path)
 );
 COMMENT ON TABLE cdp.identifier_mappings IS
     'extra identifiers taken from each event of a source: jsonpath (canonical text) to identifier kind';
@@ -99,10 +97,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF kind IS NULL OR kind !~ '^[a-z][a-z0-9_]{0,62}$' THEN
-        RAISE EXCEPTION 'invalid identifier kind'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = 'An identifier kind is 1 to 63 lower-case letters, digits or "_", starting with a letter.';
+    IF NOT EXISTS (SELECT FROM cdp.identifier_kinds k WHERE k.kind = map_identifier.kind) THEN
+        RAISE EXCEPTION 'identifier kind does not exist'
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Add the kind to cdp.identifier_kinds first.';
     END IF;
     IF path IS NULL THEN
         RAISE EXCEPTION 'identifier path must not be null'
