@@ -30,13 +30,14 @@
 #include "catalog.h"
 #include "digest.h"
 #include "event_store.h"
+#include "spi_util.h"
 
 PG_FUNCTION_INFO_V1(cdp_message_key);
 
-static SPIPlanPtr lookup_plan = NULL;
-static SPIPlanPtr claim_plan = NULL;
-static SPIPlanPtr reject_plan = NULL;
-static SPIPlanPtr partition_plan = NULL;
+static CdpPlanCache lookup_plan;
+static CdpPlanCache claim_plan;
+static CdpPlanCache reject_plan;
+static CdpPlanCache partition_plan;
 
 /* Months (since 1970-01, UTC) known to have a partition of cdp.events. */
 static Bitmapset *known_months = NULL;
@@ -69,17 +70,6 @@ CdpEventStoreInvalidate(Oid relid)
 	}
 }
 
-static SPIPlanPtr
-prepare(const char *query, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	return plan;
-}
-
 /* The month of ts (UTC) as a count of months since January 1970. */
 static int
 month_index(TimestampTz ts)
@@ -106,20 +96,13 @@ ensure_partitions(CdpEvent *events, int n)
 	{
 		int			month = month_index(events[i].occurred_at);
 		Datum		arg = TimestampTzGetDatum(events[i].occurred_at);
+		Oid			argtype = TIMESTAMPTZOID;
 		MemoryContext old;
-		int			ret;
 
 		if (bms_is_member(month, known_months))
 			continue;
-		if (partition_plan == NULL)
-		{
-			Oid			argtype = TIMESTAMPTZOID;
-
-			partition_plan = prepare("SELECT cdp.ensure_event_partition($1)", 1, &argtype);
-		}
-		ret = SPI_execute_plan(partition_plan, &arg, NULL, false, 0);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not create event partition: %s", SPI_result_code_string(ret));
+		CdpExecute(CdpPlan(&partition_plan, "SELECT cdp.ensure_event_partition($1)", 1, &argtype),
+				   &arg, SPI_OK_SELECT);
 
 		/* Attaching a partition may have invalidated the set meanwhile. */
 		if (!OidIsValid(events_relid))
@@ -187,7 +170,7 @@ key_array(Claim *claims, int n)
 
 	for (int i = 0; i < n; i++)
 		keys[i] = UUIDPGetDatum(&claims[i].key);
-	return PointerGetDatum(construct_array(keys, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+	return CdpDatumArray(keys, n, UUIDOID);
 }
 
 /*
@@ -197,25 +180,19 @@ key_array(Claim *claims, int n)
 static int
 drop_known_keys(int32 source_id, Claim *claims, int n)
 {
+	Oid			argtypes[2] = {INT4OID, UUIDARRAYOID};
 	Datum		args[2];
-	int			ret;
 	int			kept = 0;
 	int			f = 0;
 	pg_uuid_t  *found;
 
-	if (lookup_plan == NULL)
-	{
-		Oid			argtypes[2] = {INT4OID, UUIDARRAYOID};
-
-		lookup_plan = prepare("SELECT message_key FROM cdp.ingested_messages"
-							  " WHERE source_id = $1 AND message_key = ANY ($2)"
-							  " ORDER BY message_key", 2, argtypes);
-	}
 	args[0] = Int32GetDatum(source_id);
 	args[1] = key_array(claims, n);
-	ret = SPI_execute_plan(lookup_plan, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not look up message keys: %s", SPI_result_code_string(ret));
+	CdpExecute(CdpPlan(&lookup_plan,
+					   "SELECT message_key FROM cdp.ingested_messages"
+					   " WHERE source_id = $1 AND message_key = ANY ($2)"
+					   " ORDER BY message_key", 2, argtypes),
+			   args, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return n;
 
@@ -274,33 +251,26 @@ static int
 insert_keys_on_conflict(int32 source_id, Claim *claims, int n,
 						const int64 *event_ids, TimestampTz received_at)
 {
-	Datum	   *ids = palloc(n * sizeof(Datum));
+	Oid			argtypes[4] = {INT4OID, UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
+	int64	   *ids = palloc(n * sizeof(int64));
 	Datum		args[4];
-	int			ret;
 	int			kept = 0;
 
-	if (claim_plan == NULL)
-	{
-		Oid			argtypes[4] = {INT4OID, UUIDARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID};
-
-		claim_plan = prepare("INSERT INTO cdp.ingested_messages"
-							 " (source_id, message_key, event_id, received_at)"
-							 " SELECT $1, m.message_key, m.event_id, $4"
-							 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
-							 "      WITH ORDINALITY AS m(message_key, event_id, ord)"
-							 " ORDER BY m.ord"
-							 " ON CONFLICT DO NOTHING RETURNING event_id",
-							 4, argtypes);
-	}
 	for (int i = 0; i < n; i++)
-		ids[i] = Int64GetDatum(event_ids[claims[i].index]);
+		ids[i] = event_ids[claims[i].index];
 	args[0] = Int32GetDatum(source_id);
 	args[1] = key_array(claims, n);
-	args[2] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[2] = CdpInt8Array(ids, n);
 	args[3] = TimestampTzGetDatum(received_at);
-	ret = SPI_execute_plan(claim_plan, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not record message keys: %s", SPI_result_code_string(ret));
+	CdpExecute(CdpPlan(&claim_plan,
+					   "INSERT INTO cdp.ingested_messages"
+					   " (source_id, message_key, event_id, received_at)"
+					   " SELECT $1, m.message_key, m.event_id, $4"
+					   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3))"
+					   "      WITH ORDINALITY AS m(message_key, event_id, ord)"
+					   " ORDER BY m.ord"
+					   " ON CONFLICT DO NOTHING RETURNING event_id", 4, argtypes),
+			   args, SPI_OK_INSERT_RETURNING);
 
 	/* RETURNING gives the event ids of the rows inserted. */
 	{
@@ -479,8 +449,9 @@ CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects, int n)
 	Datum	   *sizes = palloc(n * sizeof(Datum));
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
+	Oid			argtypes[6] = {INT4OID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	JSONBARRAYOID, INT4ARRAYOID};
 	Datum		args[6];
-	int			ret;
 
 	if (n == 0)
 		return;
@@ -496,26 +467,19 @@ CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects, int n)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (reject_plan == NULL)
-	{
-		Oid			argtypes[6] = {INT4OID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-		JSONBARRAYOID, INT4ARRAYOID};
-
-		reject_plan = prepare("INSERT INTO cdp.rejected_events"
-							  " (source_id, batch_index, sqlstate, reason, payload, payload_bytes)"
-							  " SELECT $1, r.* FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
-							  "  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r",
-							  6, argtypes);
-	}
 	args[0] = Int32GetDatum(source->source_id);
-	args[1] = PointerGetDatum(construct_array(indexes, n, INT4OID, 4, true, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_array(states, n, TEXTOID, -1, false, TYPALIGN_INT));
-	args[3] = PointerGetDatum(construct_array(reasons, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = CdpDatumArray(indexes, n, INT4OID);
+	args[2] = CdpDatumArray(states, n, TEXTOID);
+	args[3] = CdpDatumArray(reasons, n, TEXTOID);
 	args[4] = PointerGetDatum(construct_md_array(payloads, payload_nulls, 1, dims, lbs,
 												 JSONBOID, -1, false, TYPALIGN_INT));
-	args[5] = PointerGetDatum(construct_array(sizes, n, INT4OID, 4, true, TYPALIGN_INT));
-	ret = SPI_execute_plan(reject_plan, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not record rejected events: %s", SPI_result_code_string(ret));
+	args[5] = CdpDatumArray(sizes, n, INT4OID);
+	CdpExecute(CdpPlan(&reject_plan,
+					   "INSERT INTO cdp.rejected_events"
+					   " (source_id, batch_index, sqlstate, reason, payload, payload_bytes)"
+					   " SELECT $1, r.* FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+					   "  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)) AS r",
+					   6, argtypes),
+			   args, SPI_OK_INSERT);
 	SPI_finish();
 }
