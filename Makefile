@@ -12,7 +12,9 @@ SQL_FRAGMENTS = \
 	src/sql/ident.sql \
 	src/sql/sources.sql \
 	src/sql/events.sql \
-	src/sql/ingest.sql
+	src/sql/ingest.sql \
+	src/sql/identity.sql \
+	src/sql/profiles.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard $(EXTENSION)--*--*.sql)
@@ -29,7 +31,8 @@ REGRESS = \
 	ingest_batch \
 	identifiers \
 	partitions \
-	settings
+	settings \
+	stitch
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
@@ -40,7 +43,8 @@ ISOLATION = \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \
-	partition_create
+	partition_create \
+	stitch_concurrent
 
 PG_CONFIG ?= pg_config
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

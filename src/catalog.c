@@ -22,6 +22,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "blocklist.h"
 #include "catalog.h"
 #include "event_store.h"
 #include "ident_kinds.h"
@@ -87,6 +88,7 @@ static void
 cdp_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
 	CdpSourceCacheInvalidate(relid);
+	CdpBlocklistInvalidate(relid);
 	CdpEventStoreInvalidate(relid);
 	CdpIdentKindsInvalidate(relid);
 }

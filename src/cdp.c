@@ -19,12 +19,15 @@
 #include "catalog.h"
 #include "cdp.h"
 #include "normalize.h"
+#include "stitch_defer.h"
 
 PG_MODULE_MAGIC;
 
 int			cdp_max_event_bytes = 32768;
 char	   *cdp_default_region = NULL;
 bool		cdp_email_provider_rules = false;
+bool		cdp_inline_stitching = true;
+int			cdp_suspect_links = 20;
 
 void		_PG_init(void);
 
@@ -92,7 +95,29 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("cdp.inline_stitching",
+							 "Stitches identities as events are ingested.",
+							 "Off: events are queued in cdp.stitch_queue and stitched "
+							 "later by cdp.stitch_pending().",
+							 &cdp_inline_stitching,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cdp.suspect_links",
+							"Links from which cdp.identity_suspects lists an identifier.",
+							NULL,
+							&cdp_suspect_links,
+							20,
+							2,
+							1000000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("cdp");
 
 	CdpRegisterCacheCallbacks();
+	CdpStitchDeferInit();
 }

@@ -23,6 +23,7 @@
 
 #include "cdp.h"
 #include "digest.h"
+#include "blocklist.h"
 #include "event.h"
 #include "ident.h"
 #include "iso8601.h"
@@ -145,10 +146,12 @@ CdpParseTimestampField(JsonbContainer *object, const char *field,
 }
 
 /*
- * Adds the identifier kind:value to the event unless it is there already.
- * A value its kind's normalizer refuses makes the event invalid when
- * required (the event's own userId, anonymousId, previousId) and is
- * skipped otherwise (a trait or mapped value is data, not a promise).
+ * Adds the identifier kind:value to the event unless it is there already
+ * or blocked (cdp.blocked_identifiers).  A value its kind's normalizer
+ * refuses makes the event invalid when required (the event's own userId,
+ * anonymousId, previousId) and is skipped otherwise (a trait or mapped
+ * value is data, not a promise).  The first required identifier added is
+ * whose event it is.
  */
 static bool
 add_identifier(CdpEvent *event, const char *kind, const text *value,
@@ -170,6 +173,8 @@ add_identifier(CdpEvent *event, const char *kind, const text *value,
 		return false;
 	}
 	id = DatumGetCdpIdentP(datum);
+	if (CdpIdentBlocked(id))
+		return true;
 
 	for (int i = 0; i < event->nidentifiers; i++)
 	{
@@ -194,6 +199,8 @@ add_identifier(CdpEvent *event, const char *kind, const text *value,
 		event->identifiers = repalloc(event->identifiers,
 									  event->identifiers_size * sizeof(Datum));
 	}
+	if (required && event->anchor < 0)
+		event->anchor = event->nidentifiers;
 	event->identifiers[event->nidentifiers++] = PointerGetDatum(id);
 	return true;
 }
@@ -352,6 +359,7 @@ CdpParseEvent(const CdpEventContext *cxt, Jsonb *payload, CdpEvent *event,
 
 	memset(event, 0, sizeof(CdpEvent));
 	event->payload = payload;
+	event->anchor = -1;
 
 	if (!JB_ROOT_IS_OBJECT(payload))
 		return fail(error, ERRCODE_INVALID_PARAMETER_VALUE,
@@ -385,6 +393,9 @@ CdpParseEvent(const CdpEventContext *cxt, Jsonb *payload, CdpEvent *event,
 		!get_object(context, "traits", "context.traits", &context_traits, error) ||
 		!get_object(context, "device", "context.device", &device, error))
 		return false;
+	if (traits != NULL && strcmp(event->type, "identify") == 0 &&
+		getKeyJsonValueFromContainer(root, "traits", 6, &v) != NULL)
+		event->traits = JsonbValueToJsonb(&v);
 	if (event->user_id == NULL && event->anonymous_id == NULL)
 		return fail(error, ERRCODE_INVALID_PARAMETER_VALUE,
 					"event has neither \"userId\" nor \"anonymousId\"", NULL);

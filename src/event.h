@@ -35,6 +35,8 @@ typedef struct CdpEvent
 	int			nidentifiers;
 	int			identifiers_size;	/* allocated length */
 	Datum	   *identifiers;	/* cdp.ident */
+	int			anchor;			/* index of whose event it is, or -1 */
+	Jsonb	   *traits;			/* an identify event's traits, or NULL */
 	TimestampTz occurred_at;
 	Jsonb	   *payload;
 } CdpEvent;

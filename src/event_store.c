@@ -29,8 +29,10 @@
 #include "bulk_insert.h"
 #include "catalog.h"
 #include "digest.h"
+#include "cdp.h"
 #include "event_store.h"
 #include "spi_util.h"
+#include "stitch_defer.h"
 
 PG_FUNCTION_INFO_V1(cdp_message_key);
 
@@ -45,13 +47,13 @@ static Oid	events_relid = InvalidOid;
 
 static const char *const event_columns[] = {
 	"event_id", "source_id", "type", "event", "message_id", "user_id",
-	"anonymous_id", "identifiers", "occurred_at", "received_at", "payload"
+	"anonymous_id", "identifiers", "anchor", "occurred_at", "received_at", "payload"
 };
 
 enum
 {
 	COL_EVENT_ID, COL_SOURCE_ID, COL_TYPE, COL_EVENT, COL_MESSAGE_ID,
-	COL_USER_ID, COL_ANONYMOUS_ID, COL_IDENTIFIERS, COL_OCCURRED_AT,
+	COL_USER_ID, COL_ANONYMOUS_ID, COL_IDENTIFIERS, COL_ANCHOR, COL_OCCURRED_AT,
 	COL_RECEIVED_AT, COL_PAYLOAD, NUM_EVENT_COLUMNS
 };
 
@@ -404,8 +406,64 @@ insert_events(const CdpSource *source, CdpEvent *events, int n,
 		values[COL_IDENTIFIERS] = PointerGetDatum(construct_array(e->identifiers, e->nidentifiers,
 																  ident_type, ident_len,
 																  ident_byval, ident_align));
+		values[COL_ANCHOR] = (e->anchor >= 0) ? e->identifiers[e->anchor] : (Datum) 0;
+		nulls[COL_ANCHOR] = (e->anchor < 0);
 		values[COL_OCCURRED_AT] = TimestampTzGetDatum(e->occurred_at);
 		values[COL_PAYLOAD] = JsonbPGetDatum(e->payload);
+		CdpBulkInsertRow(bulk, values, nulls);
+	}
+	CdpBulkInsertEnd(bulk);
+}
+
+/*
+ * Hands the identifiers of the new events to the identity graph, to be
+ * stitched when the transaction commits.
+ */
+static void
+stitch_events(const CdpSource *source, CdpEvent *events, int n, const int64 *event_ids)
+{
+	CdpStitchEvent *evidence = palloc(n * sizeof(CdpStitchEvent));
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		CdpEvent   *e = &events[i];
+		bool		alias = (strcmp(e->type, "alias") == 0);
+
+		if (event_ids[i] == 0 || e->nidentifiers == 0)
+			continue;
+		evidence[m].event_id = event_ids[i];
+		evidence[m].source_id = source->source_id;
+		evidence[m].occurred_at = e->occurred_at;
+		evidence[m].rule = alias ? "alias" : "event";
+		evidence[m].reason = NULL;
+		evidence[m].enforce_limits = !alias;
+		/* The event's own identifier first: the traits are its. */
+		evidence[m].nidentifiers = e->nidentifiers;
+		evidence[m].identifiers = e->identifiers;
+		evidence[m].traits = (e->anchor == 0) ? e->traits : NULL;
+		m++;
+	}
+	CdpStitchDefer(evidence, m);
+}
+
+/* Queues the new events for cdp.stitch_pending(). */
+static void
+queue_events(CdpEvent *events, int n, const int64 *event_ids)
+{
+	static const char *const columns[] = {"event_id", "occurred_at"};
+	CdpBulkInsert *bulk = CdpBulkInsertBegin(CdpRelationOid("stitch_queue"), columns,
+											 lengthof(columns));
+	bool		nulls[2] = {0};
+
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+
+		if (event_ids[i] == 0)
+			continue;
+		values[0] = Int64GetDatum(event_ids[i]);
+		values[1] = TimestampTzGetDatum(events[i].occurred_at);
 		CdpBulkInsertRow(bulk, values, nulls);
 	}
 	CdpBulkInsertEnd(bulk);
@@ -429,7 +487,13 @@ CdpStoreEvents(const CdpSource *source, CdpEvent *events, int n,
 	ensure_partitions(events, n);
 	nnew = claim_message_ids(source, events, n, received_at, event_ids);
 	if (nnew > 0)
+	{
 		insert_events(source, events, n, event_ids, received_at);
+		if (cdp_inline_stitching)
+			stitch_events(source, events, n, event_ids);
+		else
+			queue_events(events, n, event_ids);
+	}
 	SPI_finish();
 	return nnew;
 }

@@ -12,6 +12,7 @@ CREATE TABLE cdp.events (
     user_id       text,
     anonymous_id  text,
     identifiers   cdp.ident[] NOT NULL,
+    anchor        cdp.ident,
     occurred_at   timestamptz NOT NULL,
     received_at   timestamptz NOT NULL,
     payload       jsonb NOT NULL,
@@ -23,8 +24,11 @@ COMMENT ON TABLE cdp.events IS
     'raw events (Segment spec), one monthly partition per month of occurred_at, created on demand';
 COMMENT ON COLUMN cdp.events.event IS 'track: the event name; page and screen: the name';
 COMMENT ON COLUMN cdp.events.identifiers IS 'every identifier the event carries, normalized';
+COMMENT ON COLUMN cdp.events.anchor IS
+    'whose event it is: its userId, else its anonymousId (NULL when both are blocked); the profile of the event is the profile of this identifier';
 COMMENT ON COLUMN cdp.events.occurred_at IS 'when it happened: timestamp, or originalTimestamp corrected for clock skew';
 COMMENT ON COLUMN cdp.events.received_at IS 'when cdp received it';
+CREATE INDEX events_anchor_idx ON cdp.events (anchor);
 SELECT pg_catalog.pg_extension_config_dump('cdp.events', '');
 
 -- One row per (source, messageId) ever ingested: the idempotency key.  Kept

@@ -1,0 +1,524 @@
+/*-------------------------------------------------------------------------
+ *
+ * restitch.c
+ *	  Rebuilds profiles from the links: all of them (cdp.restitch()), or
+ *	  one profile after a link inside it was cut (cdp.unlink(),
+ *	  cdp.quarantine()).
+ *
+ * The identities in scope and the edges among them are read with direct
+ * scans into arrays: identity ids (sorted, so an edge's ends are found by
+ * binary search) and the profile each belongs to now.  A union-find with
+ * path halving over the edges gives the connected components; memory is
+ * bounded by maintenance_work_mem.
+ *
+ * Each component then takes an existing profile id: candidates (component,
+ * old profile, members in common) are taken greedily, most members first,
+ * the older profile on ties, each id at most once.  So a component that
+ * did not change keeps its id, the larger part of a split keeps the old
+ * one, and the others get new ids.  An old id no component took is merged
+ * into the component holding most of its identities.  Only the identities
+ * whose profile changes are written.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "access/xact.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "bulk_insert.h"
+#include "catalog.h"
+#include "merge_log.h"
+#include "restitch.h"
+#include "spi_util.h"
+#include "stitch.h"
+#include "union_find.h"
+
+/* The identities in scope: sorted ids and their profiles now. */
+typedef struct Scope
+{
+	int64	   *ids;
+	int64	   *old_profile;
+	int32		n;
+	int32		cap;
+	Size		limit;			/* bytes allowed: maintenance_work_mem */
+} Scope;
+
+/* A component's claim on an old profile id. */
+typedef struct Candidate
+{
+	int32		root;
+	int32		members;
+	int64		profile_id;
+} Candidate;
+
+/* Which component took an old profile id. */
+typedef struct TakenEntry
+{
+	int64		profile_id;		/* hash key */
+	int32		root;
+} TakenEntry;
+
+static CdpPlanCache move_plan;
+static CdpPlanCache merge_plans[3];
+
+/* Bytes per identity held in memory: id, old profile, union-find. */
+#define BYTES_PER_IDENTITY	(2 * sizeof(int64) + 2 * sizeof(int32) + sizeof(int64))
+
+static int
+int64_cmp(const void *x, const void *y)
+{
+	int64		a = *(const int64 *) x;
+	int64		b = *(const int64 *) y;
+
+	return (a > b) - (a < b);
+}
+
+static void
+scope_add(Scope *s, int64 id, int64 profile_id)
+{
+	if (s->n == s->cap)
+	{
+		int32		cap = (s->cap == 0) ? 1024 : s->cap * 2;
+
+		if ((Size) cap * BYTES_PER_IDENTITY > s->limit && (Size) s->n * BYTES_PER_IDENTITY < s->limit)
+			cap = s->limit / BYTES_PER_IDENTITY;
+		if ((Size) cap * BYTES_PER_IDENTITY > s->limit || cap <= s->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("restitching needs more memory than maintenance_work_mem allows"),
+					 errdetail("More than %d identities take about %zu kB.", s->n,
+							   (Size) s->n * BYTES_PER_IDENTITY / 1024),
+					 errhint("Raise maintenance_work_mem for this session.")));
+		s->ids = (s->cap == 0) ? palloc_extended(cap * sizeof(int64), MCXT_ALLOC_HUGE) :
+			repalloc_huge(s->ids, cap * sizeof(int64));
+		s->old_profile = (s->cap == 0) ? palloc_extended(cap * sizeof(int64), MCXT_ALLOC_HUGE) :
+			repalloc_huge(s->old_profile, cap * sizeof(int64));
+		s->cap = cap;
+	}
+	s->ids[s->n] = id;
+	s->old_profile[s->n] = profile_id;
+	s->n++;
+}
+
+/* Sorts the scope by identity id (sorted input stays as it is). */
+static void
+scope_sort(Scope *s)
+{
+	bool		sorted = true;
+	int64	   *pairs;
+
+	for (int32 i = 1; i < s->n && sorted; i++)
+		sorted = s->ids[i - 1] < s->ids[i];
+	if (sorted)
+		return;
+	pairs = palloc_extended((Size) s->n * 2 * sizeof(int64), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < s->n; i++)
+	{
+		pairs[2 * i] = s->ids[i];
+		pairs[2 * i + 1] = s->old_profile[i];
+	}
+	qsort(pairs, s->n, 2 * sizeof(int64), int64_cmp);
+	for (int32 i = 0; i < s->n; i++)
+	{
+		s->ids[i] = pairs[2 * i];
+		s->old_profile[i] = pairs[2 * i + 1];
+	}
+	pfree(pairs);
+}
+
+/* The index of identity id in the scope, or -1. */
+static int32
+scope_find(const Scope *s, int64 id)
+{
+	int32		lo = 0,
+				hi = s->n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->ids[mid] == id)
+			return mid;
+		if (s->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/*
+ * Reads the identities in scope: all, or those of one profile (by the
+ * profile_id index).
+ */
+static void
+load_identities(Scope *s, int64 profile_id, Snapshot snapshot)
+{
+	Relation	rel = table_open(CdpRelationOid("identities"), AccessShareLock);
+	AttrNumber	id_att = get_attnum(RelationGetRelid(rel), "identity_id");
+	AttrNumber	profile_att = get_attnum(RelationGetRelid(rel), "profile_id");
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	if (profile_id != 0)
+		ScanKeyInit(&key, profile_att, BTEqualStrategyNumber, F_INT8EQ,
+					Int64GetDatum(profile_id));
+	scan = systable_beginscan(rel, CdpRelationOid("identities_profile_id_idx"),
+							  profile_id != 0, snapshot, profile_id != 0 ? 1 : 0, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(heap_getattr(tuple, id_att, RelationGetDescr(rel), &isnull));
+		int64		pid = DatumGetInt64(heap_getattr(tuple, profile_att, RelationGetDescr(rel), &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		scope_add(s, id, pid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	scope_sort(s);
+}
+
+/*
+ * Joins the scope's identities along the edges among them: all edges, or
+ * those starting at each identity of the scope.  Returns the number of
+ * edges read.
+ */
+static int64
+join_edges(const Scope *s, bool all, CdpUnionFind *uf, Snapshot snapshot)
+{
+	Relation	rel = table_open(CdpRelationOid("identity_edges"), AccessShareLock);
+	Oid			pkey = CdpRelationOid("identity_edges_pkey");
+	AttrNumber	a_att = get_attnum(RelationGetRelid(rel), "a_id");
+	AttrNumber	b_att = get_attnum(RelationGetRelid(rel), "b_id");
+	int64		nedges = 0;
+
+	for (int32 i = 0; i < (all ? 1 : s->n); i++)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		if (!all)
+			ScanKeyInit(&key, a_att, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(s->ids[i]));
+		scan = systable_beginscan(rel, pkey, !all, snapshot, all ? 0 : 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			bool		isnull;
+			int32		a = scope_find(s, DatumGetInt64(heap_getattr(tuple, a_att,
+																	 RelationGetDescr(rel), &isnull)));
+			int32		b = scope_find(s, DatumGetInt64(heap_getattr(tuple, b_att,
+																	 RelationGetDescr(rel), &isnull)));
+
+			if ((nedges++ & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (a >= 0 && b >= 0)
+				CdpUnionFindUnion(uf, a, b);
+		}
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return nedges;
+}
+
+static int
+candidate_cmp(const void *x, const void *y)
+{
+	const Candidate *a = x;
+	const Candidate *b = y;
+
+	if (a->members != b->members)
+		return (a->members > b->members) ? -1 : 1;
+	if (a->profile_id != b->profile_id)
+		return (a->profile_id < b->profile_id) ? -1 : 1;
+	return (a->root > b->root) - (a->root < b->root);
+}
+
+/* Orders identities by (component root, old profile). */
+static const int32 *sort_roots;
+static const int64 *sort_profiles;
+
+static int
+member_cmp(const void *x, const void *y)
+{
+	int32		a = *(const int32 *) x;
+	int32		b = *(const int32 *) y;
+
+	if (sort_roots[a] != sort_roots[b])
+		return (sort_roots[a] > sort_roots[b]) - (sort_roots[a] < sort_roots[b]);
+	return (sort_profiles[a] > sort_profiles[b]) - (sort_profiles[a] < sort_profiles[b]);
+}
+
+/*
+ * The candidates: for each component and each old profile among its
+ * members, how many members they share.
+ */
+static Candidate *
+count_candidates(const Scope *s, const int32 *root, int32 *ncandidates)
+{
+	int32	   *order = palloc_extended((Size) Max(s->n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	Candidate  *c = palloc_extended((Size) Max(s->n, 1) * sizeof(Candidate), MCXT_ALLOC_HUGE);
+	int32		n = 0;
+
+	for (int32 i = 0; i < s->n; i++)
+		order[i] = i;
+	sort_roots = root;
+	sort_profiles = s->old_profile;
+	qsort(order, s->n, sizeof(int32), member_cmp);
+	for (int32 i = 0; i < s->n; i++)
+	{
+		int32		m = order[i];
+
+		if (n > 0 && c[n - 1].root == root[m] && c[n - 1].profile_id == s->old_profile[m])
+			c[n - 1].members++;
+		else
+		{
+			c[n].root = root[m];
+			c[n].profile_id = s->old_profile[m];
+			c[n].members = 1;
+			n++;
+		}
+	}
+	pfree(order);
+	qsort(c, n, sizeof(Candidate), candidate_cmp);
+	*ncandidates = n;
+	return c;
+}
+
+/*
+ * Gives each component an id: the old id it shares most members with
+ * (greedily, each id once), else a new one, logged as split off.  Old ids
+ * no component took are merged into the component holding most of their
+ * members.  Fills assigned[root] and the merge lists.
+ */
+static void
+assign_ids(const Candidate *cand, int32 ncand, int64 *assigned, const char *reason,
+		   CdpLogRows *log, CdpRestitchResult *result, int64 **new_ids,
+		   int64 *merged_from, int64 *merged_into)
+{
+	HASHCTL		ctl;
+	HTAB	   *taken;
+	Oid			seq = CdpRelationOid("profiles_profile_id_seq");
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(TakenEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	taken = hash_create("cdp restitch ids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int32 i = 0; i < ncand; i++)
+	{
+		bool		found;
+		TakenEntry *entry;
+
+		if (assigned[cand[i].root] != 0)
+			continue;
+		entry = hash_search(taken, &cand[i].profile_id, HASH_ENTER, &found);
+		if (found)
+			continue;
+		entry->root = cand[i].root;
+		assigned[cand[i].root] = cand[i].profile_id;
+	}
+
+	*new_ids = palloc(Max(ncand, 1) * sizeof(int64));
+	for (int32 i = 0; i < ncand; i++)
+	{
+		const Candidate *c = &cand[i];
+
+		if (assigned[c->root] != 0)
+			continue;
+		assigned[c->root] = nextval_internal(seq, false);
+		(*new_ids)[result->new_profiles++] = assigned[c->root];
+		CdpLogRow(log, "split", c->profile_id, assigned[c->root], 0, 0, 0, 0, reason);
+	}
+	for (int32 i = 0; i < ncand; i++)
+	{
+		const Candidate *c = &cand[i];
+		bool		found;
+
+		hash_search(taken, &c->profile_id, HASH_ENTER, &found);
+		if (found)
+			continue;
+		merged_from[result->merged_profiles] = c->profile_id;
+		merged_into[result->merged_profiles] = assigned[c->root];
+		result->merged_profiles++;
+		CdpLogRow(log, "merge", assigned[c->root], c->profile_id, 0, 0, 0, 0, reason);
+	}
+}
+
+/* Inserts the rows of profiles split off. */
+static void
+insert_profiles(const int64 *ids, int64 n)
+{
+	static const char *const columns[] = {
+		"profile_id", "created_at", "updated_at", "traits", "computed"
+	};
+	CdpBulkInsert *bulk;
+	Datum		values[5];
+	bool		nulls[5] = {0};
+
+	if (n == 0)
+		return;
+	bulk = CdpBulkInsertBegin(CdpRelationOid("profiles"), columns, lengthof(columns));
+	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	values[2] = values[1];
+	values[3] = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+	values[4] = values[3];
+	for (int64 i = 0; i < n; i++)
+	{
+		values[0] = Int64GetDatum(ids[i]);
+		CdpBulkInsertRow(bulk, values, nulls);
+	}
+	CdpBulkInsertEnd(bulk);
+}
+
+/*
+ * Merges ids no component took into their successors: rows removed,
+ * aliases kept resolvable.
+ */
+static void
+merge_ids(const int64 *from, const int64 *into, int64 n)
+{
+	static const char *const merge_sql[3] = {
+		"UPDATE cdp.profile_aliases a SET profile_id = m.survivor"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS m(absorbed, survivor)"
+		" WHERE a.profile_id = m.absorbed",
+		"INSERT INTO cdp.profile_aliases (old_id, profile_id)"
+		" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))",
+		"DELETE FROM cdp.profiles p"
+		" USING ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS m(absorbed, survivor)"
+		" WHERE p.profile_id = m.absorbed"
+	};
+	static const int merge_result[3] = {SPI_OK_UPDATE, SPI_OK_INSERT, SPI_OK_DELETE};
+	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
+	Datum		args[2];
+
+	if (n == 0)
+		return;
+	args[0] = CdpInt8Array(from, n);
+	args[1] = CdpInt8Array(into, n);
+	for (int s = 0; s < (int) lengthof(merge_sql); s++)
+		CdpExecute(CdpPlan(&merge_plans[s], merge_sql[s], 2, argtypes), args, merge_result[s]);
+}
+
+/* Moves identities to their new profiles. */
+static void
+move_identities(const int64 *ids, const int64 *to, int64 n)
+{
+	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
+	Datum		args[2];
+
+	if (n == 0)
+		return;
+	args[0] = CdpInt8Array(ids, n);
+	args[1] = CdpInt8Array(to, n);
+	CdpExecute(CdpPlan(&move_plan,
+					   "UPDATE cdp.identities i SET profile_id = m.profile_id"
+					   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+					   "      AS m(identity_id, profile_id)"
+					   " WHERE i.identity_id = m.identity_id", 2, argtypes),
+			   args, SPI_OK_UPDATE);
+}
+
+/* Recomputes the golden records of the given profiles, each once. */
+static void
+refresh_distinct(int64 *ids, int64 n)
+{
+	int64		k = 0;
+
+	qsort(ids, n, sizeof(int64), int64_cmp);
+	for (int64 i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	CdpRefreshProfiles(ids, k);
+}
+
+/*
+ * CdpRestitch rebuilds the profiles of one profile's identities
+ * (profile_id) or of all (0) from the edges, writes only what changed,
+ * logs splits and merges with reason, and fills *result.  The caller holds
+ * the stitching lock and has connected SPI.
+ */
+void
+CdpRestitch(int64 profile_id, const char *reason, CdpRestitchResult *result)
+{
+	Scope		s;
+	Snapshot	snapshot;
+	CdpUnionFind *uf;
+	int32	   *root;
+	int64	   *assigned;
+	Candidate  *cand;
+	int32		ncand;
+	CdpLogRows	log;
+	int64	   *new_ids;
+	int64	   *merged_from;
+	int64	   *merged_into;
+	int64	   *moved_ids;
+	int64	   *moved_to;
+	int64	   *touched;
+	int64		ntouched = 0;
+
+	memset(result, 0, sizeof(CdpRestitchResult));
+	memset(&s, 0, sizeof(s));
+	s.limit = (Size) maintenance_work_mem * 1024;
+
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	load_identities(&s, profile_id, snapshot);
+	result->identities = s.n;
+	if (s.n == 0)
+	{
+		UnregisterSnapshot(snapshot);
+		return;
+	}
+	uf = CdpUnionFindCreate(s.n);
+	result->edges = join_edges(&s, profile_id == 0, uf, snapshot);
+	UnregisterSnapshot(snapshot);
+
+	root = palloc_extended((Size) s.n * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < s.n; i++)
+		root[i] = CdpUnionFindFind(uf, i);
+	cand = count_candidates(&s, root, &ncand);
+
+	assigned = palloc_extended((Size) s.n * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	merged_from = palloc(Max(ncand, 1) * sizeof(int64));
+	merged_into = palloc(Max(ncand, 1) * sizeof(int64));
+	CdpLogRowsInit(&log);
+	assign_ids(cand, ncand, assigned, reason, &log, result, &new_ids, merged_from, merged_into);
+
+	/* The identities that move, and every profile they leave or join. */
+	moved_ids = palloc_extended((Size) s.n * sizeof(int64), MCXT_ALLOC_HUGE);
+	moved_to = palloc_extended((Size) s.n * sizeof(int64), MCXT_ALLOC_HUGE);
+	touched = palloc_extended((Size) s.n * 2 * sizeof(int64), MCXT_ALLOC_HUGE);
+	for (int32 i = 0; i < s.n; i++)
+	{
+		if (assigned[root[i]] == s.old_profile[i])
+			continue;
+		moved_ids[result->moved] = s.ids[i];
+		moved_to[result->moved] = assigned[root[i]];
+		result->moved++;
+		touched[ntouched++] = assigned[root[i]];
+		touched[ntouched++] = s.old_profile[i];
+	}
+
+	result->profiles = palloc(Max(ncand, 1) * sizeof(int64));
+	for (int32 i = 0; i < s.n; i++)
+		if (root[i] == i)
+			result->profiles[result->nprofiles++] = assigned[i];
+
+	insert_profiles(new_ids, result->new_profiles);
+	move_identities(moved_ids, moved_to, result->moved);
+	merge_ids(merged_from, merged_into, result->merged_profiles);
+	CdpLogRowsWrite(&log);
+	refresh_distinct(touched, ntouched);
+}
