@@ -159,7 +159,7 @@ typedef struct Batch
 	int			nunits;
 	int64	   *unit_min_profile;	/* at roots: smallest existing profile id */
 	int32	   *unit_counts;	/* at roots: nunits x nlimited */
-	bool	   *unit_touched;	/* at roots: gains an identifier or traits */
+	bool	   *unit_traits;	/* at roots: gains trait values */
 	int		   *unit_merge_event;	/* at roots: first event joining profiles */
 	CdpUnionFind *uf;
 	HTAB	   *unit_of_profile;	/* int64 profile id -> int unit */
@@ -331,16 +331,11 @@ lookup_nodes(Batch *b)
 	}
 }
 
-/*
- * Makes the units: one per existing profile (with its counts of limited
- * kinds, read from cdp.identities), one per new identifier.
- */
+/* Makes the units: one per existing profile, one per new identifier. */
 static void
 make_units(Batch *b)
 {
 	HASHCTL		ctl;
-	int64	   *profiles = palloc(Max(b->nnodes, 1) * sizeof(int64));
-	int			nprofiles = 0;
 
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(ProfileUnit);
@@ -350,7 +345,7 @@ make_units(Batch *b)
 
 	b->unit_min_profile = palloc0(Max(b->nnodes, 1) * sizeof(int64));
 	b->unit_counts = palloc0(Max(b->nnodes * b->nlimited, 1) * sizeof(int32));
-	b->unit_touched = palloc0(Max(b->nnodes, 1) * sizeof(bool));
+	b->unit_traits = palloc0(Max(b->nnodes, 1) * sizeof(bool));
 	b->unit_merge_event = palloc(Max(b->nnodes, 1) * sizeof(int));
 
 	for (int i = 0; i < b->nnodes; i++)
@@ -367,14 +362,12 @@ make_units(Batch *b)
 			{
 				pu->unit = b->nunits++;
 				b->unit_min_profile[pu->unit] = node->profile_id;
-				profiles[nprofiles++] = node->profile_id;
 			}
 			node->unit = pu->unit;
 		}
 		else
 		{
 			node->unit = b->nunits++;
-			b->unit_touched[node->unit] = true;
 			if (node->limited >= 0)
 				b->unit_counts[node->unit * b->nlimited + node->limited] = 1;
 		}
@@ -382,36 +375,72 @@ make_units(Batch *b)
 	for (int u = 0; u < b->nunits; u++)
 		b->unit_merge_event[u] = -1;
 	b->uf = CdpUnionFindCreate(b->nunits);
+}
 
-	/* How many identifiers of each limited kind the profiles hold. */
-	if (b->nlimited > 0 && nprofiles > 0)
+/*
+ * Reads how many identifiers of each limited kind the existing profiles
+ * that may join another one hold: those that share an event with an
+ * identifier outside them.  Events that only restate a profile's own
+ * identifiers (the usual case) need no count.
+ */
+static void
+count_limited(Batch *b)
+{
+	int64	   *profiles = palloc(Max(b->nunits, 1) * sizeof(int64));
+	bool	   *wanted = palloc0(Max(b->nunits, 1) * sizeof(bool));
+	int			nprofiles = 0;
+	Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
+	Datum		args[2];
+	Datum	   *names;
+
+	if (b->nlimited == 0)
+		return;
+	for (int e = 0; e < b->nevents; e++)
 	{
-		Oid			argtypes[2] = {INT8ARRAYOID, TEXTARRAYOID};
-		Datum		args[2];
-		Datum	   *names = palloc(b->nlimited * sizeof(Datum));
+		CdpStitchEvent *ev = &b->events[e];
 
-		for (int k = 0; k < b->nlimited; k++)
-			names[k] = CStringGetTextDatum(b->limited_names[k]);
-		args[0] = CdpInt8Array(profiles, nprofiles);
-		args[1] = CdpDatumArray(names, b->nlimited, TEXTOID);
-		CdpExecute(CdpPlan(&counts_plan,
-						   "SELECT profile_id, cdp.ident_kind(ident) AS kind, count(*)::integer"
-						   " FROM cdp.identities"
-						   " WHERE profile_id = ANY ($1) AND cdp.ident_kind(ident) = ANY ($2)"
-						   " GROUP BY 1, 2", 2, argtypes),
-				   args, SPI_OK_SELECT);
-		for (uint64 r = 0; r < SPI_processed; r++)
+		for (int i = 1; i < ev->nidentifiers; i++)
 		{
-			HeapTuple	tuple = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			int64		profile_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-			int			k = limited_index(b, SPI_getvalue(tuple, desc, 2));
-			ProfileUnit *pu = hash_search(b->unit_of_profile, &profile_id, HASH_FIND, NULL);
+			int			u0 = b->nodes[node_of(b, ev->identifiers[0])].unit;
+			int			ui = b->nodes[node_of(b, ev->identifiers[i])].unit;
 
-			b->unit_counts[pu->unit * b->nlimited + k] =
-				DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
+			if (u0 != ui)
+			{
+				/* Every identifier of this event may join the others. */
+				for (int k = 0; k < ev->nidentifiers; k++)
+					wanted[b->nodes[node_of(b, ev->identifiers[k])].unit] = true;
+				break;
+			}
 		}
+	}
+	for (int u = 0; u < b->nunits; u++)
+		if (wanted[u] && b->unit_min_profile[u] != 0)
+			profiles[nprofiles++] = b->unit_min_profile[u];
+	if (nprofiles == 0)
+		return;
+
+	names = palloc(b->nlimited * sizeof(Datum));
+	for (int k = 0; k < b->nlimited; k++)
+		names[k] = CStringGetTextDatum(b->limited_names[k]);
+	args[0] = CdpInt8Array(profiles, nprofiles);
+	args[1] = CdpDatumArray(names, b->nlimited, TEXTOID);
+	CdpExecute(CdpPlan(&counts_plan,
+					   "SELECT profile_id, cdp.ident_kind(ident) AS kind, count(*)::integer"
+					   " FROM cdp.identities"
+					   " WHERE profile_id = ANY ($1) AND cdp.ident_kind(ident) = ANY ($2)"
+					   " GROUP BY 1, 2", 2, argtypes),
+			   args, SPI_OK_SELECT);
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		profile_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		int			k = limited_index(b, SPI_getvalue(tuple, desc, 2));
+		ProfileUnit *pu = hash_search(b->unit_of_profile, &profile_id, HASH_FIND, NULL);
+
+		b->unit_counts[pu->unit * b->nlimited + k] =
+			DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
 	}
 }
 
@@ -488,7 +517,7 @@ join_units(Batch *b, int ru, int rv, int event)
 	b->unit_min_profile[root] = (pa == 0) ? pb : (pb == 0 ? pa : Min(pa, pb));
 	for (int k = 0; k < b->nlimited; k++)
 		b->unit_counts[root * b->nlimited + k] += b->unit_counts[other * b->nlimited + k];
-	b->unit_touched[root] |= b->unit_touched[other];
+	b->unit_traits[root] |= b->unit_traits[other];
 }
 
 static void
@@ -559,7 +588,7 @@ join_events(Batch *b)
 		{
 			int			anchor = node_of(b, ev->identifiers[0]);
 
-			b->unit_touched[CdpUnionFindFind(b->uf, b->nodes[anchor].unit)] = true;
+			b->unit_traits[CdpUnionFindFind(b->uf, b->nodes[anchor].unit)] = true;
 		}
 	}
 }
@@ -917,7 +946,11 @@ CdpRefreshProfiles(const int64 *profile_ids, int n)
 			   &arg, SPI_OK_SELECT);
 }
 
-/* Recomputes the profiles that gained identities, merged or got traits. */
+/*
+ * Recomputes the golden records that may have changed: of profiles that
+ * got trait values or merged.  An identifier joining a profile brings no
+ * trait values of its own.
+ */
 static void
 refresh_touched(Batch *b, const int64 *assigned)
 {
@@ -928,8 +961,7 @@ refresh_touched(Batch *b, const int64 *assigned)
 	{
 		int			r = CdpUnionFindFind(b->uf, u);
 
-		/* A root once: when it gained or merged. */
-		if (r == u && (b->unit_touched[u] || b->unit_merge_event[u] >= 0))
+		if (r == u && (b->unit_traits[u] || b->unit_merge_event[u] >= 0))
 			ids[n++] = assigned[u];
 	}
 	CdpRefreshProfiles(ids, n);
@@ -957,6 +989,7 @@ CdpStitch(CdpStitchEvent *events, int n, CdpStitchStats *stats)
 		return;
 	lookup_nodes(&b);
 	make_units(&b);
+	count_limited(&b);
 	lookup_unlinked(&b);
 	join_events(&b);
 

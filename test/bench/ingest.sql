@@ -6,7 +6,8 @@
 --   plpgsql loop   a naive PL/pgSQL ingester: dedup table + typed columns,
 --                  no identifier extraction
 --   cdp            cdp.ingest_batch (validation, identifiers, dedup,
---                  partitions)
+--                  partitions), with cdp.inline_stitching off (events
+--                  queued for stitching) and on (stitched at commit)
 --   cdp replay     the same batches again: every event is a duplicate
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
@@ -19,7 +20,7 @@ SELECT b AS batch_no,
          'type', 'track',
          'event', (ARRAY['Product Viewed', 'Product Added', 'Order Completed', 'Checkout Started'])[1 + (n % 4)],
          'messageId', md5('m' || n),
-         'anonymousId', md5('a' || (n % 20000)),
+         'anonymousId', md5('a' || (n % 9000) || '-' || (n % 2)),
          'userId', CASE WHEN n % 3 = 0 THEN 'user-' || (n % 9000) END,
          'timestamp', to_char(timestamp '2026-11-01' + n * interval '7 seconds', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
          'sentAt', to_char(timestamp '2026-11-01' + n * interval '7 seconds' + interval '2 seconds', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -35,7 +36,7 @@ SELECT b AS batch_no,
                                        'title', 'Trail runner', 'url', 'https://shop.example.com/products/' || (n % 500)),
             'campaign', jsonb_build_object('name', 'autumn-sale', 'source', 'newsletter', 'medium', 'email'),
             'traits', CASE WHEN n % 5 = 0 THEN jsonb_build_object('email', 'person' || (n % 9000) || '@example.com') END,
-            'device', jsonb_build_object('id', md5('d' || (n % 15000)), 'type', 'desktop'),
+            'device', jsonb_build_object('id', md5('d' || (n % 9000)), 'type', 'desktop'),
             'screen', jsonb_build_object('width', 1920, 'height', 1080, 'density', 1))
        ) ORDER BY n) AS events
   FROM generate_series(0, 99999) AS n, LATERAL (SELECT n / 1000 AS b) AS g
@@ -96,15 +97,23 @@ END $$;
 SELECT count(*) FROM bench_batches WHERE events IS NOT NULL;   -- warm the cache
 CREATE PROCEDURE round() LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE plain_events, naive_dedup, naive_events, cdp.events, cdp.ingested_messages;
+    TRUNCATE plain_events, naive_dedup, naive_events, cdp.events, cdp.ingested_messages, cdp.stitch_queue,
+             cdp.identities, cdp.identity_edges, cdp.profiles, cdp.profile_aliases, cdp.merge_log,
+             cdp.trait_values;
     COMMIT;
     CHECKPOINT;
     CALL run('plain insert', $q$WITH i AS (INSERT INTO plain_events SELECT jsonb_array_elements(events) FROM bench_batches WHERE batch_no = $1 RETURNING 1) SELECT count(*) FROM i$q$);
     CHECKPOINT;
     CALL run('plpgsql loop', $q$SELECT naive_ingest_batch(1, events) FROM bench_batches WHERE batch_no = $1$q$);
     CHECKPOINT;
-    CALL run('cdp.ingest_batch', $q$SELECT cdp.ingest_batch('bench', events) FROM bench_batches WHERE batch_no = $1$q$);
+    PERFORM set_config('cdp.inline_stitching', 'off', false);
+    CALL run('cdp.ingest_batch, stitching off', $q$SELECT cdp.ingest_batch('bench', events) FROM bench_batches WHERE batch_no = $1$q$);
     CALL run('cdp.ingest_batch replay', $q$SELECT cdp.ingest_batch('bench', events) FROM bench_batches WHERE batch_no = $1$q$);
+    TRUNCATE cdp.events, cdp.ingested_messages, cdp.stitch_queue;
+    COMMIT;
+    CHECKPOINT;
+    PERFORM set_config('cdp.inline_stitching', 'on', false);
+    CALL run('cdp.ingest_batch, stitching at commit', $q$SELECT cdp.ingest_batch('bench', events) FROM bench_batches WHERE batch_no = $1$q$);
 END $$;
 CALL round();
 CALL round();
