@@ -515,6 +515,7 @@ CdpRestitch(int64 profile_id, const char *reason, CdpRestitchResult *result)
 	for (int32 i = 0; i < s.n; i++)
 		if (root[i] == i)
 			result->profiles[result->nprofiles++] = assigned[i];
+	qsort(result->profiles, result->nprofiles, sizeof(int64), int64_cmp);
 
 	insert_profiles(new_ids, result->new_profiles);
 	move_identities(moved_ids, moved_to, result->moved);

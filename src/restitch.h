@@ -19,7 +19,7 @@ typedef struct CdpRestitchResult
 	int64		moved;			/* identities whose profile changed */
 	int64		new_profiles;	/* split off */
 	int64		merged_profiles;	/* ids that merged into another */
-	int32		nprofiles;		/* the profiles the scope's identities hold now */
+	int32		nprofiles;		/* the profiles the scope's identities hold now, ascending */
 	int64	   *profiles;
 } CdpRestitchResult;
 
