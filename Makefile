@@ -11,7 +11,8 @@ SQL_FRAGMENTS = \
 	src/sql/schema.sql \
 	src/sql/sources.sql \
 	src/sql/events.sql \
-	src/sql/ingest.sql
+	src/sql/ingest.sql \
+	src/sql/fuzzy.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard $(EXTENSION)--*--*.sql)
