@@ -13,8 +13,9 @@
  * folding).
  *
  * A q-gram of up to three code points (21 bits each) is packed exactly into
- * a 64-bit key; longer ones are hashed to 64 bits.  The two key arrays are
- * sorted and merged.
+ * a 64-bit key; longer ones are hashed to 63 bits.  The keys of one string
+ * are counted in a small open-addressing hash table, and the keys of the
+ * other are taken out of it.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,13 +38,8 @@ PG_FUNCTION_INFO_V1(cdp_qgram_compare);
 /* q-gram keys kept on the stack per string. */
 #define QGRAM_INLINE		(CDP_FUZZY_INLINE + QGRAM_MAX_Q)
 
-#define ST_SORT sort_qgram_keys
-#define ST_ELEMENT_TYPE uint64
-#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
-#define ST_SCOPE static
-#define ST_DECLARE
-#define ST_DEFINE
-#include "lib/sort_template.h"
+/* Hash slots kept on the stack. */
+#define QGRAM_INLINE_SLOTS	1024
 
 /* char_or_pad returns character p of s, or the pad mark outside s. */
 static inline uint64
@@ -53,7 +49,8 @@ char_or_pad(const CdpFuzzyText *s, int p)
 }
 
 /*
- * make_keys writes the s->len + q - 1 q-gram keys of s into keys, sorted.
+ * make_keys writes the s->len + q - 1 q-gram keys of s into keys; no key is
+ * 0.
  */
 static void
 make_keys(const CdpFuzzyText *s, int q, uint64 *keys)
@@ -83,32 +80,66 @@ make_keys(const CdpFuzzyText *s, int q, uint64 *keys)
 
 			for (int k = 0; k < q; k++)
 				h = hash_bytes_uint32_extended((uint32) char_or_pad(s, g - (q - 1) + k), h);
-			keys[g] = h;
+			keys[g] = (h >> 1) | 1;
 		}
 	}
-	sort_qgram_keys(keys, count);
 }
 
-/* common_keys counts the keys two sorted arrays share, with repeats. */
+/*
+ * common_keys counts the keys that x and y share, a key occurring k times in
+ * one and l times in the other counting min(k, l) times.
+ */
 static int
 common_keys(const uint64 *x, int nx, const uint64 *y, int ny)
 {
-	int			i = 0;
-	int			j = 0;
+	uint64		inline_keys[QGRAM_INLINE_SLOTS];
+	int32		inline_counts[QGRAM_INLINE_SLOTS];
+	uint64	   *keys = inline_keys;
+	int32	   *counts = inline_counts;
+	int			bits = 4;
+	uint64		mask;
 	int			common = 0;
 
-	while (i < nx && j < ny)
+	while ((1 << bits) < 2 * nx)
+		bits++;
+	mask = (UINT64CONST(1) << bits) - 1;
+	if ((1 << bits) > QGRAM_INLINE_SLOTS)
 	{
-		if (x[i] < y[j])
-			i++;
-		else if (x[i] > y[j])
-			j++;
-		else
+		keys = palloc(sizeof(uint64) << bits);
+		counts = palloc(sizeof(int32) << bits);
+	}
+	memset(keys, 0, sizeof(uint64) << bits);
+
+	for (int i = 0; i < nx; i++)
+	{
+		uint64		slot = (x[i] * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits);
+
+		while (keys[slot] != 0 && keys[slot] != x[i])
+			slot = (slot + 1) & mask;
+		if (keys[slot] == 0)
 		{
-			common++;
-			i++;
-			j++;
+			keys[slot] = x[i];
+			counts[slot] = 0;
 		}
+		counts[slot]++;
+	}
+	for (int j = 0; j < ny; j++)
+	{
+		uint64		slot = (y[j] * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits);
+
+		while (keys[slot] != 0 && keys[slot] != y[j])
+			slot = (slot + 1) & mask;
+		if (keys[slot] != 0 && counts[slot] > 0)
+		{
+			counts[slot]--;
+			common++;
+		}
+	}
+
+	if (keys != inline_keys)
+	{
+		pfree(keys);
+		pfree(counts);
 	}
 	return common;
 }

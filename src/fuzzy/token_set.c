@@ -4,7 +4,8 @@
  *	  Token set similarity: word order and repeated words do not matter.
  *
  * The definition is that of rapidfuzz's fuzz.token_set_ratio (without a
- * preprocessor) divided by 100.  Both strings are split on white space into
+ * preprocessor) divided by 100.  Both strings are split on white space (as
+ * Python's str.split() sees it) into
  * sets of tokens; I is the intersection, A and B the tokens found in only
  * one string, each sorted and joined with one space.  When I is not empty
  * and A or B is, the result is 1.  Otherwise it is the largest of
@@ -58,7 +59,8 @@ compare_tokens(const Token *x, const Token *y)
 static inline bool
 is_space(uint32 c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0 ||
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F) ||
+		c == 0x85 || c == 0xA0 ||
 		c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
 		c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
