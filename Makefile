@@ -19,7 +19,10 @@ DATA = $(wildcard $(EXTENSION)--*--*.sql)
 
 # pg_regress tests (sql/, expected/), in run order.
 REGRESS = \
-	install
+	install \
+	fuzzy_edit \
+	fuzzy_similarity \
+	fuzzy_phonetic
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

@@ -73,7 +73,8 @@ cdp_phonetic_keys_make(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *s = CdpAsciiName(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &len);
+	const char *s = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg),
+											VARSIZE_ANY_EXHDR(arg), &len);
 	Datum	   *keys = palloc((len + 1) * sizeof(Datum));
 	char		(*seen)[CDP_DMETAPHONE_LEN + 1] = palloc((len + 1) * sizeof(*seen));
 	int			count = 0;

@@ -7,7 +7,8 @@
  * The rules are those of the original algorithm as fuzzystrmatch's
  * dmetaphone() and dmetaphone_alt() apply them, so ASCII names get the same
  * codes.  Names with other letters are transliterated to ASCII first with
- * the backend's ICU transliterator (so C with cedilla is read as C).
+ * the backend's ICU transliterator, except that C with cedilla becomes S, as
+ * the original algorithm codes it.
  *
  * The word is upper-cased and followed by five spaces, so that rules may
  * look a few characters past its end ("-IER " tests for a final "IER").
@@ -20,10 +21,12 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "fuzzy/phonetic.h"
+#include "translit.h"
 
 PG_FUNCTION_INFO_V1(cdp_dmetaphone_encode);
 
@@ -660,14 +663,43 @@ CdpDoubleMetaphone(const char *word, int len,
 	pfree(d.w);
 }
 
+/*
+ * CdpDoubleMetaphoneAscii returns s[0..len) in ASCII for Double Metaphone:
+ * s itself when it is ASCII, else its palloc'd transliteration with C with
+ * cedilla read as S.
+ */
+const char *
+CdpDoubleMetaphoneAscii(const char *s, int len, int *ascii_len)
+{
+	char	   *copy;
+	int			n = 0;
+
+	if (GetDatabaseEncoding() != PG_UTF8 || CdpIsAscii(s, len))
+		return CdpAsciiName(s, len, ascii_len);
+
+	copy = palloc(len);
+	for (int i = 0; i < len; i++)
+	{
+		if ((unsigned char) s[i] == 0xC3 && i + 1 < len &&
+			((unsigned char) s[i + 1] == 0x87 || (unsigned char) s[i + 1] == 0xA7))
+		{
+			copy[n++] = 'S';
+			i++;
+		}
+		else
+			copy[n++] = s[i];
+	}
+	return CdpAsciiName(copy, n, ascii_len);
+}
+
 /* cdp.double_metaphone(name text) text[] */
 Datum
 cdp_dmetaphone_encode(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *ascii = CdpAsciiName(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
-									 &len);
+	const char *ascii = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg),
+												VARSIZE_ANY_EXHDR(arg), &len);
 	char		primary[CDP_DMETAPHONE_LEN + 1];
 	char		alternate[CDP_DMETAPHONE_LEN + 1];
 	Datum		codes[2];

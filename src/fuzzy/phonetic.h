@@ -12,6 +12,8 @@
 #define CDP_DMETAPHONE_LEN	4
 
 extern const char *CdpAsciiName(const char *s, int len, int *ascii_len);
+extern const char *CdpDoubleMetaphoneAscii(const char *s, int len,
+										   int *ascii_len);
 extern void CdpDoubleMetaphone(const char *word, int len,
 							   char primary[CDP_DMETAPHONE_LEN + 1],
 							   char alternate[CDP_DMETAPHONE_LEN + 1]);
