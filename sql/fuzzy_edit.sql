@@ -199,3 +199,7 @@ SELECT cdp.levenshtein(NULL, 'a') IS NULL AS lev_null,
 SELECT cdp.levenshtein('a', 'b', -1);
 \set VERBOSITY default
 SELECT cdp.levenshtein('a', 'b', -1);
+
+DROP TABLE ascii_pairs, long_pairs, mb_pairs;
+DROP FUNCTION ref_edit(text, text, boolean), ref_dl(text, text), rand_str(int, int, text);
+DROP EXTENSION fuzzystrmatch;

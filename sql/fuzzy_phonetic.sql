@@ -117,3 +117,6 @@ SELECT name, round(cdp.jaro_winkler(name, 'tomas')::numeric, 4) AS jw
   FROM names WHERE cdp.phonetic_keys(name) && cdp.phonetic_keys('tomas')
  ORDER BY 2 DESC, 1 LIMIT 8;
 RESET enable_seqscan;
+
+DROP TABLE febrl_lines, names;
+DROP EXTENSION fuzzystrmatch;

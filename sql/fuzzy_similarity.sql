@@ -207,3 +207,8 @@ SELECT cdp.qgram_similarity('a', 'b', -3);
 SELECT cdp.qgram_similarity('a', 'b', 33);
 \set VERBOSITY default
 SELECT cdp.qgram_similarity('a', 'b', 0);
+
+DROP TABLE sim_pairs, token_pairs;
+DROP FUNCTION ref_jaro_winkler(text, text), ref_jaro(text, text), ref_qgram(text, text, int),
+    ref_token_set(text, text), ref_ratio(text, text), ref_lcs(text, text),
+    rand_str(int, int, text);
