@@ -4,10 +4,13 @@
  *	  Keys that near-identical names share, for finding match candidates
  *	  through a GIN index instead of comparing every pair.
  *
- * cdp.deletion_keys(s) is s and every string made by deleting one
+ * cdp.deletion_keys(s) hashes s and every string made by deleting one
  * character of s (the symmetric deletion neighbourhood): two strings at
  * Levenshtein or optimal string alignment distance 1 always share a key,
  * so "keys && cdp.deletion_keys(query)" finds every name within one typo.
+ * The keys are hashtext() values (32 bits): a GIN index of integers is much
+ * smaller and faster to build than one of strings, and a collision only
+ * adds a candidate.
  * cdp.phonetic_keys(s) is the set of Double Metaphone codes (primary and
  * alternate) of the words of s, for names that sound alike.
  *
@@ -16,6 +19,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
@@ -26,26 +30,31 @@
 PG_FUNCTION_INFO_V1(cdp_deletion_keys_make);
 PG_FUNCTION_INFO_V1(cdp_phonetic_keys_make);
 
-/* text_array returns the one-dimensional text[] of count elements. */
-static ArrayType *
-text_array(Datum *elems, int count)
-{
-	return construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT);
-}
+/* Bytes of a name whose keys are built on the stack. */
+#define DELETION_INLINE		256
 
-/* cdp.deletion_keys(name text) text[] */
+/* cdp.deletion_keys(name text) int[] */
 Datum
 cdp_deletion_keys_make(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	const char *s = VARDATA_ANY(arg);
 	int			nbytes = VARSIZE_ANY_EXHDR(arg);
-	Datum	   *keys = palloc((nbytes + 1) * sizeof(Datum));
+	Datum		inline_keys[DELETION_INLINE + 1];
+	char		inline_buf[DELETION_INLINE];
+	Datum	   *keys = inline_keys;
+	char	   *buf = inline_buf;
 	int			count = 0;
 	const char *prev = NULL;
 	int			prev_len = 0;
+	ArrayType  *result;
 
-	keys[count++] = PointerGetDatum(cstring_to_text_with_len(s, nbytes));
+	if (nbytes > DELETION_INLINE)
+	{
+		keys = palloc((nbytes + 1) * sizeof(Datum));
+		buf = palloc(nbytes);
+	}
+	keys[count++] = Int32GetDatum((int32) hash_bytes((const unsigned char *) s, nbytes));
 	for (int off = 0; off < nbytes;)
 	{
 		int			clen = pg_mblen(s + off);
@@ -53,18 +62,22 @@ cdp_deletion_keys_make(PG_FUNCTION_ARGS)
 		/* Deleting any character of a run of equal ones gives one string. */
 		if (prev == NULL || clen != prev_len || memcmp(prev, s + off, clen) != 0)
 		{
-			text	   *key = palloc(VARHDRSZ + nbytes - clen);
-
-			SET_VARSIZE(key, VARHDRSZ + nbytes - clen);
-			memcpy(VARDATA(key), s, off);
-			memcpy(VARDATA(key) + off, s + off + clen, nbytes - off - clen);
-			keys[count++] = PointerGetDatum(key);
+			memcpy(buf, s, off);
+			memcpy(buf + off, s + off + clen, nbytes - off - clen);
+			keys[count++] = Int32GetDatum((int32) hash_bytes((const unsigned char *) buf,
+															 nbytes - clen));
 		}
 		prev = s + off;
 		prev_len = clen;
 		off += clen;
 	}
-	PG_RETURN_ARRAYTYPE_P(text_array(keys, count));
+	result = construct_array(keys, count, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+	if (keys != inline_keys)
+	{
+		pfree(keys);
+		pfree(buf);
+	}
+	PG_RETURN_ARRAYTYPE_P(result);
 }
 
 /* cdp.phonetic_keys(name text) text[] */
@@ -105,5 +118,6 @@ cdp_phonetic_keys_make(PG_FUNCTION_ARGS)
 			}
 		}
 	}
-	PG_RETURN_ARRAYTYPE_P(text_array(keys, count));
+	PG_RETURN_ARRAYTYPE_P(construct_array(keys, count, TEXTOID, -1, false,
+										  TYPALIGN_INT));
 }

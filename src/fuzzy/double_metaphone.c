@@ -7,8 +7,8 @@
  * The rules are those of the original algorithm as fuzzystrmatch's
  * dmetaphone() and dmetaphone_alt() apply them, so ASCII names get the same
  * codes.  Names with other letters are transliterated to ASCII first with
- * the backend's ICU transliterator, except that C with cedilla becomes S, as
- * the original algorithm codes it.
+ * the backend's ICU transliterator, except that in a UTF-8 database C with
+ * cedilla becomes S, as the original algorithm codes it.
  *
  * The word is upper-cased and followed by five spaces, so that rules may
  * look a few characters past its end ("-IER " tests for a final "IER").
@@ -631,8 +631,10 @@ CdpDoubleMetaphone(const char *word, int len,
 {
 	DmWord		d;
 	int			cur = 0;
+	char		inline_word[64];
 
-	d.w = palloc(len + DM_PAD + 1);
+	d.w = len + DM_PAD + 1 <= (int) sizeof(inline_word) ? inline_word
+		: palloc(len + DM_PAD + 1);
 	for (int i = 0; i < len; i++)
 		d.w[i] = pg_ascii_toupper((unsigned char) word[i]);
 	memset(d.w + len, ' ', DM_PAD);
@@ -660,13 +662,14 @@ CdpDoubleMetaphone(const char *word, int len,
 
 	strlcpy(primary, d.primary, CDP_DMETAPHONE_LEN + 1);
 	strlcpy(alternate, d.alternate, CDP_DMETAPHONE_LEN + 1);
-	pfree(d.w);
+	if (d.w != inline_word)
+		pfree(d.w);
 }
 
 /*
  * CdpDoubleMetaphoneAscii returns s[0..len) in ASCII for Double Metaphone:
- * s itself when it is ASCII, else its palloc'd transliteration with C with
- * cedilla read as S.
+ * s itself when it is ASCII, else its palloc'd transliteration, with C with
+ * cedilla read as S in a UTF-8 database.
  */
 const char *
 CdpDoubleMetaphoneAscii(const char *s, int len, int *ascii_len)

@@ -71,9 +71,12 @@ CdpFuzzyDecode(const char *s, int nbytes, CdpFuzzyText *out)
 		any_high |= u[i];
 	out->ascii = (any_high & 0x80) == 0;
 
-	/* A character takes at least one byte, so nbytes bounds the count. */
-	out->chars = nbytes <= CDP_FUZZY_INLINE ? out->inline_buf
-		: palloc(nbytes * sizeof(uint32));
+	/*
+	 * A character takes at least one byte, so nbytes bounds the count;
+	 * pg_mb2wchar_with_len also writes a terminating zero.
+	 */
+	out->chars = nbytes < CDP_FUZZY_INLINE ? out->inline_buf
+		: palloc((nbytes + 1) * sizeof(uint32));
 
 	if (out->ascii)
 	{

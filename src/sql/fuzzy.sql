@@ -66,11 +66,11 @@ COMMENT ON FUNCTION cdp.token_set_similarity(text, text) IS
 
 -- Blocking keys: index them to find candidates without a full scan.
 
-CREATE FUNCTION cdp.deletion_keys(name text) RETURNS text[]
+CREATE FUNCTION cdp.deletion_keys(name text) RETURNS integer[]
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'cdp_deletion_keys_make';
 COMMENT ON FUNCTION cdp.deletion_keys(text) IS
-    'the string and each string one character shorter: strings at Levenshtein or OSA distance 1 share a key (GIN-index it, search with &&)';
+    'hashtext() of the string and of each string one character shorter: strings at Levenshtein or OSA distance 1 share a key (GIN-index it, search with &&)';
 
 CREATE FUNCTION cdp.phonetic_keys(name text) RETURNS text[]
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE

@@ -6,6 +6,7 @@
 --   trgm:     pg_trgm GIN index, name % query (similarity >= 0.3)
 --   blocking: GIN indexes on cdp.deletion_keys(name) (every name within one
 --             typo) and cdp.phonetic_keys(name) (a word sounds alike)
+--   trgm + blocking: the union of both candidate sets
 -- Recall@10 compares with an exhaustive scan of all 1M names, computed for
 -- a sample of 100 of the queries (an exhaustive scan takes about a second
 -- per query here); a returned name counts as a hit when its distance is at
@@ -17,14 +18,17 @@ CREATE EXTENSION pg_trgm;
 SET jit = off;
 
 CREATE TABLE febrl_lines (line text);
-\set f :top '/../shared/data/febrl/febrl'
-\set copy_cmd '\\copy febrl_lines FROM ' :'f' '2.csv'
+\set f :top '/../shared/data/febrl/febrl2.csv'
+\set copy_cmd '\\copy febrl_lines FROM ' :'f'
 :copy_cmd
-\set copy_cmd '\\copy febrl_lines FROM ' :'f' '3.csv'
+\set f :top '/../shared/data/febrl/febrl3.csv'
+\set copy_cmd '\\copy febrl_lines FROM ' :'f'
 :copy_cmd
-\set copy_cmd '\\copy febrl_lines FROM ' :'f' '4a.csv'
+\set f :top '/../shared/data/febrl/febrl4a.csv'
+\set copy_cmd '\\copy febrl_lines FROM ' :'f'
 :copy_cmd
-\set copy_cmd '\\copy febrl_lines FROM ' :'f' '4b.csv'
+\set f :top '/../shared/data/febrl/febrl4b.csv'
+\set copy_cmd '\\copy febrl_lines FROM ' :'f'
 :copy_cmd
 CREATE TABLE given AS
 SELECT row_number() OVER (ORDER BY g) AS k, g FROM (SELECT DISTINCT split_part(line, ', ', 2) AS g
@@ -69,11 +73,11 @@ BEGIN
                               pg_size_pretty(pg_relation_size(idx::regclass)));
 END $$;
 SELECT pg_temp.timed('pg_trgm GIN (gin_trgm_ops)',
-    'CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops)', 'names_trgm');
+    'CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops)', 'names_trgm') \g /dev/null
 SELECT pg_temp.timed('GIN on cdp.deletion_keys(name)',
-    'CREATE INDEX names_del ON names USING gin (cdp.deletion_keys(name))', 'names_del');
+    'CREATE INDEX names_del ON names USING gin (cdp.deletion_keys(name))', 'names_del') \g /dev/null
 SELECT pg_temp.timed('GIN on cdp.phonetic_keys(name)',
-    'CREATE INDEX names_phon ON names USING gin (cdp.phonetic_keys(name))', 'names_phon');
+    'CREATE INDEX names_phon ON names USING gin (cdp.phonetic_keys(name))', 'names_phon') \g /dev/null
 ANALYZE names;
 \echo
 \echo Index builds (1,000,000 names)
@@ -89,6 +93,15 @@ CREATE FUNCTION pg_temp.search_blocking(q text) RETURNS TABLE (name text, dist i
 LANGUAGE sql STABLE AS $$
     SELECT name, cdp.levenshtein(name, q) FROM names
      WHERE cdp.deletion_keys(name) && cdp.deletion_keys(q)
+        OR cdp.phonetic_keys(name) && cdp.phonetic_keys(q)
+     ORDER BY 2, 1 LIMIT 10
+$$;
+
+CREATE FUNCTION pg_temp.search_both(q text) RETURNS TABLE (name text, dist int)
+LANGUAGE sql STABLE AS $$
+    SELECT name, cdp.levenshtein(name, q) FROM names
+     WHERE name % q
+        OR cdp.deletion_keys(name) && cdp.deletion_keys(q)
         OR cdp.phonetic_keys(name) && cdp.phonetic_keys(q)
      ORDER BY 2, 1 LIMIT 10
 $$;
@@ -114,8 +127,9 @@ BEGIN
     END LOOP;
 END $$;
 SET max_parallel_workers_per_gather = 0;
-SELECT pg_temp.run('trgm', 'pg_temp.search_trgm');
-SELECT pg_temp.run('blocking', 'pg_temp.search_blocking');
+SELECT pg_temp.run('trgm', 'pg_temp.search_trgm') \g /dev/null
+SELECT pg_temp.run('blocking', 'pg_temp.search_blocking') \g /dev/null
+SELECT pg_temp.run('trgm + blocking', 'pg_temp.search_both') \g /dev/null
 
 -- Exhaustive top 10 for every 10th query (parallel scan of all names).
 SET max_parallel_workers_per_gather = 2;
@@ -158,15 +172,10 @@ SELECT 'exhaustive scan (2 workers)', count(*), round(avg(ms)::numeric, 2),
   FROM exhaustive
 ORDER BY 1 DESC;
 
-\echo Candidates examined per query (EXPLAIN ANALYZE of the first query)
-SELECT query AS first_query FROM queries WHERE qid = 1;
-SELECT (SELECT count(*) FROM names WHERE name % q) AS trgm_candidates,
-       (SELECT count(*) FROM names WHERE cdp.deletion_keys(name) && cdp.deletion_keys(q)
-           OR cdp.phonetic_keys(name) && cdp.phonetic_keys(q)) AS blocking_candidates
-  FROM (SELECT query AS q FROM queries WHERE qid = 1) s;
-SELECT round(avg(c), 0) AS avg_trgm_candidates_first_20
-  FROM (SELECT (SELECT count(*) FROM names WHERE name % q.query) AS c FROM queries q WHERE qid <= 20) s;
-SELECT round(avg(c), 0) AS avg_blocking_candidates_first_20
-  FROM (SELECT (SELECT count(*) FROM names WHERE cdp.deletion_keys(name) && cdp.deletion_keys(q.query)
-                   OR cdp.phonetic_keys(name) && cdp.phonetic_keys(q.query)) AS c
-          FROM queries q WHERE qid <= 20) s;
+\echo Candidates ranked per query (first 50 queries)
+SELECT round(avg((SELECT count(*) FROM names WHERE name % q.query)), 0) AS trgm,
+       round(avg((SELECT count(*) FROM names WHERE cdp.deletion_keys(name) && cdp.deletion_keys(q.query))), 0)
+           AS deletion_keys,
+       round(avg((SELECT count(*) FROM names WHERE cdp.phonetic_keys(name) && cdp.phonetic_keys(q.query))), 0)
+           AS phonetic_keys
+  FROM queries q WHERE qid <= 50;
