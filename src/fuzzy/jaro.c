@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 #include "fuzzy/fuzzy.h"
@@ -65,6 +66,8 @@ jaro_matches(const uint64 *peq, int words, const uint32 *a, int m, int n,
 
 		if (lo > hi)
 			break;				/* every later window starts past b */
+		if (words > 1)
+			CHECK_FOR_INTERRUPTS();
 		for (int w = lo / 64; w <= hi / 64; w++)
 		{
 			uint64		cand = pm[w] & ~used[w];

@@ -21,6 +21,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
 #include "fuzzy/fuzzy.h"
@@ -129,6 +130,8 @@ myers_blocks(const uint64 *peq, int words, int m, const uint32 *b, int n,
 		uint64		hp_carry = 1;	/* row 0 grows by one per column */
 		uint64		hn_carry = 0;
 
+		CHECK_FOR_INTERRUPTS();
+
 		for (int w = 0; w < words; w++)
 		{
 			/* A negative delta entering the word acts as a match at its top. */
@@ -230,6 +233,8 @@ osa_blocks(const uint64 *peq, int words, int m, const uint32 *b, int n,
 		uint64		hn_carry = 0;
 		uint64		tr_carry = 0;
 
+		CHECK_FOR_INTERRUPTS();
+
 		for (int w = 0; w < words; w++)
 		{
 			uint64		pm = pmrow[w];
@@ -286,6 +291,9 @@ lcs_length(const uint64 *peq, int words, int m, const uint32 *b, int n,
 		const uint64 *pmrow = peq + (Size) b[j] * words;
 		uint64		carry = 0;
 
+		if (words > 1)
+			CHECK_FOR_INTERRUPTS();
+
 		for (int w = 0; w < words; w++)
 		{
 			uint64		u = s[w] & pmrow[w];
@@ -341,6 +349,7 @@ damerau_rows(const uint32 *a, int m, const uint32 *b, int n, int *rows,
 		int			t = big;	/* H[i-2][l-1] */
 		int		   *tmp;
 
+		CHECK_FOR_INTERRUPTS();
 		cur[0] = i;
 		for (int j = 1; j <= n; j++)
 		{
