@@ -85,18 +85,17 @@ SELECT cdp.soundex(NULL) IS NULL AS soundex_null,
        cdp.deletion_keys(NULL) IS NULL AS dk_null;
 
 -- Blocking keys.
--- cdp.deletion_keys: hashtext() of each word, of the words run together
--- (when there are several), and of each string made from those by deleting
--- one character; sorted and distinct.
+-- cdp.deletion_keys: hashtext() of each word and of each string made from
+-- a word by deleting one character, and of the words run together (when
+-- there are several); sorted and distinct.
 CREATE FUNCTION ref_deletion_keys(s text) RETURNS int[] LANGUAGE sql IMMUTABLE AS $$
-    WITH words AS (SELECT w FROM regexp_split_to_table(s, '\s+') w WHERE w <> ''),
-         bases AS (SELECT w FROM words
-                   UNION
-                   SELECT string_agg(w, '') FROM words HAVING count(*) > 1)
+    WITH words AS (SELECT w FROM regexp_split_to_table(s, '\s+') w WHERE w <> '')
     SELECT ARRAY(SELECT DISTINCT hashtext(v) FROM (
-                   SELECT w AS v FROM bases
+                   SELECT w AS v FROM words
                    UNION ALL
-                   SELECT overlay(w PLACING '' FROM i FOR 1) FROM bases, generate_series(1, length(w)) i) d
+                   SELECT overlay(w PLACING '' FROM i FOR 1) FROM words, generate_series(1, length(w)) i
+                   UNION ALL
+                   SELECT string_agg(w, '') FROM words HAVING count(*) > 1) d
                   ORDER BY 1)
 $$;
 SELECT left(w, 14) AS w, cardinality(cdp.deletion_keys(w)) AS keys,

@@ -4,15 +4,16 @@
  *	  Keys that near-identical names share, for finding match candidates
  *	  through a GIN index instead of comparing every pair.
  *
- * cdp.deletion_keys(s) hashes each word of s, and the words run together,
- * and every string made from them by deleting one character (symmetric
- * deletion neighbourhoods).  Two strings at Levenshtein or optimal string
+ * cdp.deletion_keys(s) hashes each word of s and every string made by
+ * deleting one character of a word (symmetric deletion neighbourhoods), and
+ * the words run together.  Two strings at Levenshtein or optimal string
  * alignment distance 1 always share a key (a typo inside a word, or a space
- * typed or lost), and so do two names with a word within one typo of each
- * other: "keys && cdp.deletion_keys(query)" finds them all.  The keys are
- * hashtext() values (32 bits), sorted and distinct: a GIN index of integers
- * is much smaller and faster to build than one of strings, and a collision
- * only adds a candidate.
+ * typed, lost or swapped), and so do two names that have a word within one
+ * typo of each other: "keys && cdp.deletion_keys(query)" finds them all.
+ * Word neighbourhoods recur across names, so the index stays small.  The
+ * keys are hashtext() values (32 bits), sorted and distinct: a GIN index of
+ * integers is much smaller and faster to build than one of strings, and a
+ * collision only adds a candidate.
  * cdp.phonetic_keys(s) is the set of Double Metaphone codes (primary and
  * alternate) of the words of s, for names that sound alike.
  *
@@ -105,7 +106,7 @@ cdp_deletion_keys_make(PG_FUNCTION_ARGS)
 
 	/*
 	 * A word of n bytes has at most n + 1 keys and words are apart, so the
-	 * words have at most nbytes + 1 keys, and their concatenation as many.
+	 * words have at most nbytes + 1 keys; their concatenation adds one.
 	 */
 	if (nbytes > DELETION_INLINE)
 	{
@@ -131,9 +132,13 @@ cdp_deletion_keys_make(PG_FUNCTION_ARGS)
 			words++;
 		}
 	}
-	/* The words run together: a space typed or lost is one typo too. */
+	/*
+	 * The words run together, so that a space typed, lost or swapped with a
+	 * letter leaves a key in common (the word neighbourhoods of the other
+	 * string hold the rest).
+	 */
 	if (words > 1)
-		count += add_word_keys(joined, joined_len, buf, keys + count);
+		keys[count++] = (int32) hash_bytes((const unsigned char *) joined, joined_len);
 	if (count > 1)
 	{
 		qsort(keys, count, sizeof(int32), compare_int32);

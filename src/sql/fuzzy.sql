@@ -70,7 +70,7 @@ CREATE FUNCTION cdp.deletion_keys(name text) RETURNS integer[]
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'cdp_deletion_keys_make';
 COMMENT ON FUNCTION cdp.deletion_keys(text) IS
-    'hashtext() of each word and of each word one character shorter: words within one typo share a key (GIN-index it, search with &&)';
+    'hashtext() of each word, of each word one character shorter, and of the words run together: strings within one typo share a key (GIN-index it, search with &&)';
 
 CREATE FUNCTION cdp.phonetic_keys(name text) RETURNS text[]
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
