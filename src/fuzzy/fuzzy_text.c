@@ -119,17 +119,19 @@ CdpFuzzyFree(CdpFuzzyText *ft)
 }
 
 /*
- * CdpFuzzyRemap renumbers the characters of pattern and other into a dense
+ * CdpFuzzyRemap renumbers the characters of pattern and other into an
  * alphabet 0..K-1 and returns K, for tables indexed by character.
  *
- * Two ASCII strings keep their bytes (K = 128).  Otherwise each distinct
+ * Two ASCII strings keep their bytes (K = 128), and so do strings whose
+ * characters are all below direct_limit (K = the largest plus one): a
+ * table that big costs less than renumbering.  Otherwise each distinct
  * character of pattern gets a number from 1, and every character of other
  * that pattern lacks becomes 0: such characters never equal a character of
  * pattern, which is all that the callers compare.  K is then at most
  * pattern->len + 1.
  */
 int
-CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other)
+CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other, int direct_limit)
 {
 	uint32		inline_keys[REMAP_INLINE_SLOTS];
 	uint32		inline_ids[REMAP_INLINE_SLOTS];
@@ -141,6 +143,17 @@ CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other)
 
 	if (pattern->ascii && other->ascii)
 		return CDP_FUZZY_ASCII_ALPHABET;
+	if (direct_limit > CDP_FUZZY_ASCII_ALPHABET)
+	{
+		uint32		top = 0;
+
+		for (int i = 0; i < pattern->len; i++)
+			top = Max(top, pattern->chars[i]);
+		for (int i = 0; i < other->len; i++)
+			top = Max(top, other->chars[i]);
+		if (top < (uint32) direct_limit)
+			return (int) top + 1;
+	}
 
 	while ((1 << bits) < 2 * pattern->len)
 		bits++;
@@ -188,7 +201,7 @@ CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other)
 /*
  * CdpFuzzyPeq fills peq, indexed by symbol, with the positions of each
  * symbol in a[0..m) as bits (m <= 64).  Only the entries that a and b[0..n)
- * use are written, so a 128-entry table needs no clearing.
+ * use are written, so a large table needs no clearing.
  */
 void
 CdpFuzzyPeq(uint64 *peq, const uint32 *a, int m, const uint32 *b, int n)

@@ -20,6 +20,13 @@
 /* Alphabet size of two all-ASCII strings: symbols are the bytes. */
 #define CDP_FUZZY_ASCII_ALPHABET	128
 
+/*
+ * Below this code point (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic)
+ * a table indexed by character may be used as is; other text is renumbered
+ * through a hash table.
+ */
+#define CDP_FUZZY_DIRECT	2048
+
 typedef struct CdpFuzzyText
 {
 	uint32	   *chars;			/* code points, or dense symbols once remapped */
@@ -32,7 +39,8 @@ extern void CdpFuzzyDecode(const char *s, int nbytes, CdpFuzzyText *out);
 extern void CdpFuzzyDecodeText(text *t, CdpFuzzyText *out);
 extern void CdpFuzzyReserve(CdpFuzzyText *ft, int capacity, bool ascii);
 extern void CdpFuzzyFree(CdpFuzzyText *ft);
-extern int	CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other);
+extern int	CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other,
+						  int direct_limit);
 extern void CdpFuzzyPeq(uint64 *peq, const uint32 *a, int m,
 						const uint32 *b, int n);
 extern uint64 *CdpFuzzyPeqBlocks(uint64 *buf, int buf_len, const uint32 *a,

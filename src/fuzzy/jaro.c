@@ -30,8 +30,8 @@
 PG_FUNCTION_INFO_V1(cdp_jaro_compare);
 PG_FUNCTION_INFO_V1(cdp_jaro_winkler_compare);
 
-/* Words of bit masks kept on the stack (8 kB). */
-#define PEQ_INLINE_WORDS	1024
+/* Words of bit masks kept on the stack (16 kB). */
+#define PEQ_INLINE_WORDS	CDP_FUZZY_DIRECT
 
 /* bits_from returns a word with bits lo..63 set. */
 static inline uint64
@@ -131,6 +131,7 @@ CdpJaro(CdpFuzzyText *x, CdpFuzzyText *y)
 	uint64		inline_peq[PEQ_INLINE_WORDS];
 	uint64	   *peq;
 	uint64	   *used;
+	uint64		used_word;
 	uint32		inline_matched[CDP_FUZZY_INLINE];
 	uint32	   *a_matched = inline_matched;
 
@@ -140,13 +141,14 @@ CdpJaro(CdpFuzzyText *x, CdpFuzzyText *y)
 		return 0.0;
 
 	window = Max(0, Max(m, n) / 2 - 1);
-	alphabet = CdpFuzzyRemap(y, x);
 	words = (n + 63) / 64;
+	alphabet = CdpFuzzyRemap(y, x, words == 1 ? CDP_FUZZY_DIRECT
+							 : CDP_FUZZY_ASCII_ALPHABET);
 	if (words == 1)
 	{
 		CdpFuzzyPeq(inline_peq, b, n, a, m);
 		peq = inline_peq;
-		used = inline_peq + PEQ_INLINE_WORDS - 1;
+		used = &used_word;
 	}
 	else
 	{

@@ -32,8 +32,8 @@ PG_FUNCTION_INFO_V1(cdp_levenshtein_compare_bounded);
 PG_FUNCTION_INFO_V1(cdp_osa_compare);
 PG_FUNCTION_INFO_V1(cdp_damerau_compare);
 
-/* Words of bit masks kept on the stack (8 kB). */
-#define PEQ_INLINE_WORDS	1024
+/* Words of bit masks kept on the stack (16 kB). */
+#define PEQ_INLINE_WORDS	CDP_FUZZY_DIRECT
 
 /* Columns of the Damerau-Levenshtein rows kept on the stack. */
 #define DL_INLINE_COLUMNS	(CDP_FUZZY_INLINE + 1)
@@ -50,10 +50,13 @@ typedef struct EditPair
 
 /*
  * prepare_pair strips the common prefix and suffix of x and y, makes the
- * shorter rest the pattern and renumbers both into a dense alphabet.
+ * shorter rest the pattern and renumbers both into an alphabet (see
+ * CdpFuzzyRemap).  Code points are kept when the pattern has at most
+ * direct_m characters: the caller's tables for such patterns take
+ * CDP_FUZZY_DIRECT entries.
  */
 static void
-prepare_pair(CdpFuzzyText *x, CdpFuzzyText *y, EditPair *p)
+prepare_pair(CdpFuzzyText *x, CdpFuzzyText *y, EditPair *p, int direct_m)
 {
 	CdpFuzzyText *s = x;
 	CdpFuzzyText *l = y;
@@ -72,7 +75,9 @@ prepare_pair(CdpFuzzyText *x, CdpFuzzyText *y, EditPair *p)
 	p->m = s->len - pre - suf;
 	p->b = l->chars + pre;
 	p->n = l->len - pre - suf;
-	p->alphabet = p->m > 0 ? CdpFuzzyRemap(s, l) : 0;
+	p->alphabet = p->m == 0 ? 0
+		: CdpFuzzyRemap(s, l, p->m <= direct_m ? CDP_FUZZY_DIRECT
+						: CDP_FUZZY_ASCII_ALPHABET);
 }
 
 /*
@@ -326,7 +331,7 @@ lcs_length(const uint64 *peq, int words, int m, const uint32 *b, int n,
  */
 static int
 damerau_rows(const uint32 *a, int m, const uint32 *b, int n, int *rows,
-			 int *last_row, int alphabet)
+			 int *last_row)
 {
 	int		   *prev2 = rows;
 	int		   *prev = rows + (n + 1);
@@ -340,7 +345,11 @@ damerau_rows(const uint32 *a, int m, const uint32 *b, int n, int *rows,
 		prev[j] = j;
 		fr[j] = big;
 	}
-	memset(last_row, 0, alphabet * sizeof(int));
+	/* Only the entries of the symbols in a and b are ever read. */
+	for (int i = 0; i < m; i++)
+		last_row[a[i]] = 0;
+	for (int j = 0; j < n; j++)
+		last_row[b[j]] = 0;
 
 	for (int i = 1; i <= m; i++)
 	{
@@ -401,7 +410,7 @@ CdpLevenshtein(CdpFuzzyText *x, CdpFuzzyText *y, int max_d)
 	int			words;
 	int			d;
 
-	prepare_pair(x, y, &p);
+	prepare_pair(x, y, &p, 64);
 	if (max_d < 0 || max_d > p.n)
 		max_d = p.n;			/* the distance never exceeds the longer */
 	if (p.n - p.m > max_d)
@@ -446,7 +455,7 @@ CdpOsaDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 	int			words;
 	int			d;
 
-	prepare_pair(x, y, &p);
+	prepare_pair(x, y, &p, 64);
 	if (p.m == 0)
 		return p.n;
 	if (p.m <= 64)
@@ -478,21 +487,21 @@ CdpDamerauLevenshtein(CdpFuzzyText *x, CdpFuzzyText *y)
 {
 	EditPair	p;
 	int			inline_rows[4 * DL_INLINE_COLUMNS];
-	int			inline_last[CDP_FUZZY_INLINE + 1];
+	int			inline_last[CDP_FUZZY_DIRECT];
 	int		   *rows = inline_rows;
 	int		   *last_row = inline_last;
 	int			d;
 
-	prepare_pair(x, y, &p);
+	prepare_pair(x, y, &p, PG_INT32_MAX);
 	if (p.m == 0)
 		return p.n;
 	if (p.n + 1 > DL_INLINE_COLUMNS)
 		rows = palloc(4 * (p.n + 1) * sizeof(int));
-	if (p.alphabet > CDP_FUZZY_INLINE + 1)
+	if (p.alphabet > CDP_FUZZY_DIRECT)
 		last_row = palloc(p.alphabet * sizeof(int));
 
 	/* The rows run over the pattern so that last_row stays small. */
-	d = damerau_rows(p.a, p.m, p.b, p.n, rows, last_row, p.alphabet);
+	d = damerau_rows(p.a, p.m, p.b, p.n, rows, last_row);
 
 	if (rows != inline_rows)
 		pfree(rows);
@@ -515,7 +524,7 @@ CdpIndelDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 	int			words;
 	int			lcs;
 
-	prepare_pair(x, y, &p);
+	prepare_pair(x, y, &p, 0);
 	if (p.m == 0)
 		return p.n;
 	words = (p.m + 63) / 64;
