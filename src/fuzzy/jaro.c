@@ -48,6 +48,34 @@ bits_upto(int hi)
 }
 
 /*
+ * jaro_matches_word is jaro_matches for a b of at most 64 characters: the
+ * window is one mask, and the matched positions of b are returned in *used.
+ */
+static int
+jaro_matches_word(const uint64 *peq, const uint32 *a, int m, int n,
+				  int window, uint64 *used, uint32 *a_matched)
+{
+	uint64		taken = 0;
+	int			count = 0;
+	int			last = Min(m, n + window);	/* later windows start past b */
+
+	for (int i = 0; i < last; i++)
+	{
+		uint64		cand = peq[a[i]] & ~taken & bits_upto(i + window);
+
+		if (i > window)
+			cand &= bits_from(i - window);
+		if (cand != 0)
+		{
+			taken |= cand & (~cand + 1);
+			a_matched[count++] = a[i];
+		}
+	}
+	*used = taken;
+	return count;
+}
+
+/*
  * jaro_matches matches the characters of a against b (masks in peq, words
  * of 64 bits, used marks the matched positions of b), stores the matched
  * characters of a in order in a_matched and returns their number.
@@ -156,12 +184,15 @@ CdpJaro(CdpFuzzyText *x, CdpFuzzyText *y)
 								b, n, alphabet, words);
 		used = peq == inline_peq ? inline_peq + PEQ_INLINE_WORDS - words
 			: palloc(words * sizeof(uint64));
+		memset(used, 0, words * sizeof(uint64));
 	}
-	memset(used, 0, words * sizeof(uint64));
 	if (Min(m, n) > CDP_FUZZY_INLINE)
 		a_matched = palloc(Min(m, n) * sizeof(uint32));
 
-	matches = jaro_matches(peq, words, a, m, n, window, used, a_matched);
+	if (words == 1)
+		matches = jaro_matches_word(peq, a, m, n, window, used, a_matched);
+	else
+		matches = jaro_matches(peq, words, a, m, n, window, used, a_matched);
 	trans = matches > 0 ? jaro_transpositions(used, words, b, a_matched) : 0;
 
 	if (peq != inline_peq)
