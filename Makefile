@@ -14,7 +14,8 @@ SQL_FRAGMENTS = \
 	src/sql/events.sql \
 	src/sql/ingest.sql \
 	src/sql/identity.sql \
-	src/sql/profiles.sql
+	src/sql/profiles.sql \
+	src/sql/fuzzy.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard $(EXTENSION)--*--*.sql)
@@ -25,6 +26,9 @@ REGRESS = \
 	ident \
 	ident_encoding \
 	normalize \
+	fuzzy_edit \
+	fuzzy_similarity \
+	fuzzy_phonetic \
 	sources \
 	ingest \
 	ingest_errors \

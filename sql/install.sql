@@ -20,13 +20,14 @@ SELECT p.oid::regprocedure AS public_executable
    AND has_function_privilege('public', p.oid, 'EXECUTE')
  ORDER BY p.oid::regprocedure::text;
 
--- PUBLIC has no rights on any cdp table, sequence or schema.
+-- PUBLIC has no rights on any cdp table or sequence.
 SELECT c.oid::regclass AS public_readable
   FROM pg_class c
  WHERE c.relnamespace = 'cdp'::regnamespace
    AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
    AND (has_table_privilege('public', c.oid, 'SELECT')
         OR has_table_privilege('public', c.oid, 'INSERT'));
+-- PUBLIC may use the schema (the type and the pure functions).
 SELECT has_schema_privilege('public', 'cdp', 'USAGE') AS public_schema_usage;
 
 -- Tables holding user data are dumped by pg_dump.

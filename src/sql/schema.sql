@@ -8,3 +8,8 @@ COMMENT ON SCHEMA cdp IS 'cdp: customer data platform (events, identities, profi
 CREATE FUNCTION cdp.config_changed() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'cdp_config_changed';
 REVOKE ALL ON FUNCTION cdp.config_changed() FROM PUBLIC;
+
+-- Anyone may use the type and the pure functions (identifiers,
+-- normalizers, fuzzy matching); tables hold no rights for PUBLIC, and the
+-- functions that write or administer are revoked from PUBLIC one by one.
+GRANT USAGE ON SCHEMA cdp TO PUBLIC;
