@@ -336,9 +336,9 @@ CREATE TABLE cdp_sample.products (
 INSERT INTO cdp_sample.products (n, product_id, sku, name, variant, category, brand, price, slug)
 SELECT row_number() OVER (ORDER BY i.o, c.o),
        'P' || (10000 + i.o * 10 + c.o)::text,
-       i.code || '-' || upper(left(c.colour, 3)),
+       i.code || '-' || upper(left(c.colour, 3) COLLATE "C"),
        i.name, c.colour, i.category, i.brand, i.price,
-       lower(replace(replace(i.name, ' ', '-'), '&', 'and')) || '-' || lower(c.colour)
+       lower(replace(replace(i.name, ' ', '-'), '&', 'and') COLLATE "C") || '-' || lower(c.colour COLLATE "C")
 FROM (VALUES
     (1, 'MCJ', 'Merino Crew Jumper', 'Knitwear', 'Southerly', 129.00, ARRAY['Navy','Oat','Charcoal','Rust']),
     (2, 'CCC', 'Cotton Cable Cardigan', 'Knitwear', 'Southerly', 149.00, ARRAY['Oat','Olive','Black']),
@@ -381,7 +381,7 @@ UPDATE cdp_sample.products SET props = jsonb_build_object(
     'product_id', product_id, 'sku', sku, 'name', name, 'variant', variant,
     'category', category, 'brand', brand, 'price', price,
     'url', 'https://www.wattleandstone.example/products/' || slug,
-    'image_url', 'https://cdn.wattleandstone.example/img/' || lower(sku) || '.jpg');
+    'image_url', 'https://cdn.wattleandstone.example/img/' || lower(sku COLLATE "C") || '.jpg');
 
 -- Categories with the products a listing page shows first.
 CREATE TABLE cdp_sample.categories (
@@ -390,7 +390,7 @@ CREATE TABLE cdp_sample.categories (
     listing  jsonb NOT NULL
 );
 INSERT INTO cdp_sample.categories
-SELECT p.category, lower(p.category),
+SELECT p.category, lower(p.category COLLATE "C"),
        jsonb_agg(jsonb_build_object('product_id', p.product_id, 'sku', p.sku, 'name', p.name,
                                     'price', p.price, 'position', p.pos) ORDER BY p.pos)
            FILTER (WHERE p.pos <= 4)
@@ -653,6 +653,8 @@ RETURNS TABLE (
     member_since_ms bigint,
     in_crm boolean, crm_contact text, crm_versions integer, crm_dup_contact text)
 LANGUAGE sql STABLE PARALLEL SAFE
+ROWS 10000
+SET jit = off       -- also keeps it from being inlined into callers' plans
 AS $fn$
 WITH k AS (
     SELECT cdp_sample._h(_persons.seed, 7001) AS salt,
@@ -714,7 +716,7 @@ c AS (
                 ELSE LEAST(b.n_web, CASE WHEN b.x_browsers < 70 THEN 1
                                          WHEN b.x_browsers < 92 THEN 2 ELSE 3 END) END AS n_browsers,
            CASE WHEN b.n_app > 0 THEN b.x_account < 85
-                WHEN b.n_web > 0 THEN b.x_account < 57
+                WHEN b.n_web > 0 THEN b.x_account < 62
                 ELSE b.x_account < 25 END AS has_account,
            CASE WHEN b.n_web = 0 AND b.n_app = 0 THEN b.x_shopper < 90
                 ELSE b.x_shopper < 38 END AS shopper
@@ -764,12 +766,18 @@ e AS (
                                                            (70 + cdp_sample._n(d.hp, 191, 30))::text)
                 WHEN d.x_pattern < 81 THEN d.s || '.' || d.g
                 WHEN d.x_pattern < 91 THEN d.g || '.' || d.s || (10 + cdp_sample._n(d.hp, 191, 90))::text
-                ELSE left(d.g, 1) || d.s END AS local
+                ELSE left(d.g, 1) || d.s END AS local,
+           (ARRAY['contoso.example', 'northwind.example', 'fabrikam.example',
+                  'adatum.example', 'health.nsw.example', 'uni.example.edu.au'])
+               [1 + cdp_sample._n(d.hp, 164, 6)] AS work_domain,
+           d.has_email AND cdp_sample._n(d.hp, 163, 100) < 6 AS has_work_email
     FROM d
 ),
 f AS (      -- an address is taken once: later people with the same one get a number
     SELECT e.*,
-           row_number() OVER (PARTITION BY e.local, e.domain ORDER BY e.person) AS taken
+           row_number() OVER (PARTITION BY e.local, e.domain ORDER BY e.person) AS taken,
+           count(*) FILTER (WHERE e.has_work_email)
+               OVER (PARTITION BY e.g, e.s, e.work_domain ORDER BY e.person) AS work_taken
     FROM e
 ),
 g AS (
@@ -778,7 +786,7 @@ g AS (
                 CASE WHEN f.taken = 1 THEN f.local ELSE f.local || '.' || f.person::text END
                 || '@' || f.domain END AS email,
            CASE WHEN f.has_account AND f.n_web > 0
-                     AND (f.account_new OR cdp_sample._n(f.hp, 142, 100) < 85)
+                     AND (f.account_new OR cdp_sample._n(f.hp, 142, 100) < 95)
                 THEN 1 + cdp_sample._n(f.hp, 143, LEAST(f.n_web, 3))::integer END AS web_login,
            f.shopper AND (f.has_email OR f.has_phone) AND cdp_sample._n(f.hp, 153, 100) < 55
                AS member
@@ -793,11 +801,9 @@ h AS (
 SELECT g.person, g.hp, g.salt, g.start_ms,
        g.culture, g.given, g.given_ascii, g.surname, g.surname_ascii,
        g.email,
-       CASE WHEN g.has_email AND cdp_sample._n(g.hp, 163, 100) < 6
-            THEN g.g || '.' || g.s || '@'
-                 || (ARRAY['contoso.example', 'northwind.example', 'fabrikam.example',
-                           'adatum.example', 'health.nsw.example', 'uni.example.edu.au'])
-                    [1 + cdp_sample._n(g.hp, 164, 6)] END AS work_email,
+       CASE WHEN g.has_work_email
+            THEN g.g || '.' || g.s || CASE WHEN g.work_taken > 1 THEN g.work_taken::text ELSE '' END
+                 || '@' || g.work_domain END AS work_email,
        CASE WHEN g.has_phone
             THEN '4' || lpad(cdp_sample._bij(g.person, 73939133, 100000000,
                                               cdp_sample._h(g.salt, 11))::text, 8, '0') END AS phone,
@@ -1781,11 +1787,11 @@ $$;
 -- anonymous_id, email and phone from traits and context.traits, device_id
 -- from context.device.id) plus loyalty_id (traits.loyaltyId and
 -- context.traits.loyaltyId, a per-source mapping).  normalized: e-mails in
--- lower case without spaces, phones in E.164.  junk: a placeholder or a
--- shared identifier that says nothing about the person.  link_group: the
--- person's identifiers that exact matching on normalized values can join
--- (through events that carry two of them, junk left out) share a group,
--- numbered in the order the groups first appear.
+-- lower case without spaces, phones in E.164, device ids in lower case.
+-- junk: a placeholder or a shared identifier that says nothing about the
+-- person.  link_group: the person's identifiers that exact matching on
+-- normalized values can join (through events that carry two of them, junk
+-- left out) share a group, numbered in the order the groups first appear.
 CREATE FUNCTION cdp_sample.identifiers(people integer DEFAULT 10000, seed integer DEFAULT 1,
                                        reference timestamptz DEFAULT '2026-11-01T00:00:00Z')
 RETURNS TABLE (person integer, source text, kind text, value text, normalized text,
@@ -1799,8 +1805,9 @@ WITH occ AS MATERIALIZED (      -- every identifier in every event
            CASE x.kind
                WHEN 'email' THEN regexp_replace(lower(x.value COLLATE "C"), '\s+', '', 'g')
                WHEN 'phone' THEN '+' || regexp_replace(regexp_replace(regexp_replace(
-                                     regexp_replace(x.value, '\D', '', 'g'),
+                                     regexp_replace(x.value COLLATE "C", '\D', '', 'g'),
                                      '^00', ''), '^610', '61'), '^0', '61')
+               WHEN 'device_id' THEN lower(x.value COLLATE "C")
                ELSE x.value END AS normalized
     FROM cdp_sample._events(identifiers.people, identifiers.seed, identifiers.reference) e
     CROSS JOIN LATERAL (VALUES
@@ -1827,7 +1834,7 @@ junk AS (
 nodes AS MATERIALIZED (     -- a person's usable identifiers, numbered by first appearance
     SELECT n.person, n.kind, n.normalized,
            row_number() OVER (PARTITION BY n.person
-                              ORDER BY n.first_seq, n.kind, n.normalized COLLATE "C")::integer AS node
+                              ORDER BY n.first_seq, n.kind COLLATE "C", n.normalized COLLATE "C")::integer AS node
     FROM (SELECT o.person, o.kind, o.normalized, min(o.seq) AS first_seq
           FROM occ o
           WHERE NOT EXISTS (SELECT FROM junk j WHERE j.kind = o.kind AND j.normalized = o.normalized)
@@ -1857,7 +1864,7 @@ FROM occ o
 LEFT JOIN nodes nd ON nd.person = o.person AND nd.kind = o.kind AND nd.normalized = o.normalized
 LEFT JOIN groups gr ON gr.person = nd.person AND gr.node = nd.node
 GROUP BY o.person, o.source, o.kind, o.value, o.normalized, nd.node, gr.link_group
-ORDER BY o.person, min(o.seq), o.kind, o.value COLLATE "C"
+ORDER BY o.person, min(o.seq), o.kind COLLATE "C", o.value COLLATE "C"
 $fn$;
 COMMENT ON FUNCTION cdp_sample.identifiers(integer, integer, timestamptz) IS
     'ground truth: every identifier value in the sample, with its person, normalized form and link group';
