@@ -430,9 +430,15 @@ $$;
 -------------------------------------------------------------------------------
 -- Deterministic draws.  Every helper below is a one-expression SQL function
 -- that the planner inlines.  A draw is hashint8extended(purpose, h), where h
--- is the hash of everything the draw belongs to (seed, person, session,
--- step, ...); hash_uint32_extended is plain integer arithmetic, so the
--- values are the same on every platform.
+-- is the hash of everything the draw belongs to, a tree of salts:
+--   salt = h(seed, 7001); person hp = h(h(salt, 1), person);
+--   web session h(h(hp, 200), j), its step h(session, 1000 + step), its
+--   event h(step, 100 + sub); app sessions under h(hp, 300); receipts
+--   under h(hp, 400); CRM records under h(hp, 500).
+-- Purposes below 100 belong to sessions and steps, 101-599 to the person.
+-- hash_uint32_extended is plain integer arithmetic, so the values are the
+-- same on every platform; floats only meet IEEE 754 +, * and /, which
+-- round alike everywhere.
 -------------------------------------------------------------------------------
 
 -- The hash of k under salt h: the salt of the next level down.
@@ -641,7 +647,7 @@ $$;
 CREATE FUNCTION cdp_sample._persons(people integer, seed integer, reference timestamptz)
 RETURNS TABLE (
     person integer, hp bigint, salt bigint, start_ms bigint,
-    culture integer, given text, given_ascii text, surname text, surname_ascii text,
+    given text, given_ascii text, surname text, surname_ascii text,
     email text, work_email text, phone text, user_id text, account_new boolean,
     birthday date, street text, city text, state text, postcode text, timezone text,
     locale text, home_store integer, plan text, opt_in boolean,
@@ -690,7 +696,7 @@ a AS MATERIALIZED (     -- the person's draws (purposes 101-199)
            cdp_sample._n(h.hp, 192, 100) AS x_domain
     FROM k
     CROSS JOIN generate_series(1, _persons.people) AS g(person)
-    CROSS JOIN LATERAL (SELECT cdp_sample._h(k.salt, g.person) AS hp) h
+    CROSS JOIN LATERAL (SELECT cdp_sample._h(cdp_sample._h(k.salt, 1), g.person) AS hp) h
 ),
 b AS (      -- activity per channel
     SELECT a.*,
@@ -799,7 +805,7 @@ h AS (
     FROM g
 )
 SELECT g.person, g.hp, g.salt, g.start_ms,
-       g.culture, g.given, g.given_ascii, g.surname, g.surname_ascii,
+       g.given, g.given_ascii, g.surname, g.surname_ascii,
        g.email,
        CASE WHEN g.has_work_email
             THEN g.g || '.' || g.s || CASE WHEN g.work_taken > 1 THEN g.work_taken::text ELSE '' END
@@ -1021,13 +1027,12 @@ s4 AS MATERIALIZED (     -- the cart of converting sessions: the products added 
                          ORDER BY i.i) AS products,
                sum(pr.price * cdp_sample._quantity(h.hst)) AS subtotal
         FROM generate_series(2, CASE WHEN s3.conv > 0 THEN s3.m + 1 ELSE 1 END) AS i(i)
-        CROSS JOIN LATERAL (SELECT cdp_sample._h(s3.hs, i.i) AS hst) h
+        CROSS JOIN LATERAL (SELECT cdp_sample._h(s3.hs, 1000 + i.i) AS hst) h
         JOIN cdp_sample.products pr ON pr.n = cdp_sample._product(h.hst, cat.nprod)
     ) cart
 ),
 st AS (     -- steps: the pages of a session
-    SELECT s.*, stp.step, h.hst, pr.n AS prod, pr.name AS prod_name, pr.slug AS prod_slug,
-           pr.props AS prod_props, pr.price AS prod_price,
+    SELECT s.*, stp.step, h.hst, pr.name AS prod_name, pr.slug AS prod_slug, pr.props AS prod_props,
            ca.category, ca.slug AS cat_slug, ca.listing,
            (ARRAY['linen', 'merino jumper', 'boots', 'gift for him', 'candle', 'mug',
                   'white sneakers', 'rain jacket', 'towels', 'sale', 'sheets', 'tote',
@@ -1051,7 +1056,7 @@ st AS (     -- steps: the pages of a session
     FROM s4 s
     CROSS JOIN cat
     CROSS JOIN LATERAL generate_series(1, s.n_steps + s.conv) AS stp(step)
-    CROSS JOIN LATERAL (SELECT cdp_sample._h(s.hs, stp.step) AS hst) h
+    CROSS JOIN LATERAL (SELECT cdp_sample._h(s.hs, 1000 + stp.step) AS hst) h
     JOIN cdp_sample.products pr ON pr.n = cdp_sample._product(h.hst, cat.nprod)
     JOIN cdp_sample.categories ca ON ca.category = pr.category
 ),
@@ -1156,7 +1161,7 @@ SELECT e.person, e.ts, (e.j * 1000 + e.step * 8 + e.sub)::integer,
            'messageId', 'ajs-next-' || cdp_sample._hex(e.he) || cdp_sample._hex(cdp_sample._h(e.he, 9)),
            'anonymousId', e.anonymous_id,
            'userId', CASE WHEN e.known THEN e.user_id
-                          WHEN cdp_sample._n(e.he, 2, 100000) < 8 THEN 'null' END,
+                          WHEN cdp_sample._n(e.he, 2, 100000) < 3 THEN 'null' END,
            'timestamp', cdp_sample._iso(e.ts),
            'sentAt', cdp_sample._iso(e.ts + 3 + cdp_sample._n(e.he, 5, 400)),
            'integrations', '{}'::jsonb,
@@ -1245,7 +1250,7 @@ ph AS MATERIALIZED (     -- phones
 ),
 s0 AS (     -- sessions
     SELECT p.*, j.j, cdp_sample._h(cdp_sample._h(p.hp, 300), j.j) AS hs,
-           CASE WHEN p.n_installs = 2 THEN 1 + cdp_sample._n(p.hp, 341, p.n_app - 1)::integer END AS split
+           CASE WHEN p.n_installs = 2 THEN 1 + cdp_sample._n(p.hp, 345, p.n_app - 1)::integer END AS split
     FROM p CROSS JOIN LATERAL generate_series(1, p.n_app) AS j(j)
 ),
 s1 AS MATERIALIZED (
@@ -1289,7 +1294,7 @@ s2 AS MATERIALIZED (
                          ORDER BY i.i) AS products,
                sum(pr.price * cdp_sample._quantity(h.hst)) AS subtotal
         FROM generate_series(2, CASE WHEN s1.conv > 0 THEN s1.m + 1 ELSE 1 END) AS i(i)
-        CROSS JOIN LATERAL (SELECT cdp_sample._h(s1.hs, i.i) AS hst) h
+        CROSS JOIN LATERAL (SELECT cdp_sample._h(s1.hs, 1000 + i.i) AS hst) h
         JOIN cdp_sample.products pr ON pr.n = cdp_sample._product(h.hst, cat.nprod)
     ) cart
 ),
@@ -1312,7 +1317,7 @@ st AS MATERIALIZED (     -- steps: the screens of a session
     FROM s2 s
     CROSS JOIN cat
     CROSS JOIN LATERAL generate_series(1, s.n_steps + s.conv) AS stp(step)
-    CROSS JOIN LATERAL (SELECT cdp_sample._h(s.hs, stp.step) AS hst) h
+    CROSS JOIN LATERAL (SELECT cdp_sample._h(s.hs, 1000 + stp.step) AS hst) h
     JOIN cdp_sample.products pr ON pr.n = cdp_sample._product(h.hst, cat.nprod)
     JOIN cdp_sample.categories ca ON ca.category = pr.category
 ),
@@ -1485,8 +1490,8 @@ r AS MATERIALIZED (     -- receipts
 ),
 b AS MATERIALIZED (     -- the basket
     SELECT r.*, st.store_id, st.ipad_pos,
-           translate(cdp_sample._uuid(cdp_sample._h(r.salt, 2000 + r.store)), 'abcdef', 'ABCDEF') AS ipad_id,
-           translate(cdp_sample._uuid(cdp_sample._h(r.salt, 1000 + r.store)), 'abcdef', 'ABCDEF') AS kiosk_id,
+           translate(cdp_sample._uuid(cdp_sample._h(cdp_sample._h(r.salt, 3), r.store)), 'abcdef', 'ABCDEF') AS ipad_id,
+           translate(cdp_sample._uuid(cdp_sample._h(cdp_sample._h(r.salt, 2), r.store)), 'abcdef', 'ABCDEF') AS kiosk_id,
            'pos-' || st.store_id || '-' || r.receipt AS anonymous_id,
            basket.items, basket.subtotal
     FROM r
