@@ -15,11 +15,14 @@
 #include "spi_util.h"
 
 /*
- * CdpPlan returns the cached plan, preparing and keeping it the first
- * time.  The plan cache revalidates kept plans when the objects they use
- * change, but not their argument types: when the extension was dropped and
- * created again (a new cdp schema, new type OIDs) the plan is prepared
- * anew.
+ * CdpPlan returns the cached statement, preparing and keeping it the first
+ * time.  It is planned anew at every execution (a custom plan): cdp's
+ * statements run once per batch, where planning is cheap, on tables that
+ * grow from empty, where a generic plan made while they were small (a
+ * sequential scan) would stay long after it stopped fitting.  The plan
+ * cache revalidates kept statements when the objects they use change, but
+ * not their argument types: when the extension was dropped and created
+ * again (a new cdp schema, new type OIDs) the statement is prepared anew.
  */
 SPIPlanPtr
 CdpPlan(CdpPlanCache *cache, const char *query, int nargs, const Oid *argtypes)
@@ -33,7 +36,8 @@ CdpPlan(CdpPlanCache *cache, const char *query, int nargs, const Oid *argtypes)
 	}
 	if (cache->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query, nargs, unconstify(Oid *, argtypes));
+		SPIPlanPtr	plan = SPI_prepare_cursor(query, nargs, unconstify(Oid *, argtypes),
+											  CURSOR_OPT_CUSTOM_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
