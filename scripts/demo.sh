@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The README's first command.  On a fresh Debian 12 machine, as root:
+# installs what cdp needs, builds and installs it, starts a PostgreSQL
+# cluster of its own (its own data directory and port, no other server
+# needed), loads a realistic sample and shows what cdp made of it.
+# Running it again rebuilds, restarts the cluster and reloads the sample.
+#
+#   CDP_DEMO_DIR   data directory   (default /var/lib/postgresql/cdp-demo)
+#   CDP_DEMO_PORT  port             (default 5499)
+#   CDP_DEMO_PEOPLE people in the sample (default 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DIR=${CDP_DEMO_DIR:-/var/lib/postgresql/cdp-demo}
+PORT=${CDP_DEMO_PORT:-5499}
+PEOPLE=${CDP_DEMO_PEOPLE:-10000}
+SOCKET=/var/run/postgresql
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: run as root (it installs packages and the extension)" >&2
+	exit 1
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Installing dependencies"
+./scripts/deps.sh
+
+step "Building and installing cdp"
+make -s clean >/dev/null
+make -s COPT='-Wall -Wextra -Werror' >/dev/null
+make -s install >/dev/null
+echo "installed cdp $(sed -n "s/^default_version *= *'\(.*\)'/\1/p" cdp.control) into $(pg_config --pkglibdir)"
+
+BIN=$(pg_config --bindir)
+as_pg() { runuser -u postgres -- "$@"; }
+
+step "Starting the demo cluster ($DIR, port $PORT)"
+mkdir -p "$SOCKET" && chown postgres:postgres "$SOCKET"
+if [ ! -f "$DIR/PG_VERSION" ]; then
+	mkdir -p "$DIR" && chown postgres:postgres "$DIR"
+	as_pg "$BIN/initdb" -D "$DIR" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+	cat >>"$DIR/postgresql.conf" <<CONF
+# cdp demo
+port = $PORT
+listen_addresses = 'localhost'
+unix_socket_directories = '$SOCKET'
+shared_preload_libraries = 'pg_cron,cdp'
+cron.database_name = 'cdp_demo'
+shared_buffers = 512MB
+max_wal_size = 2GB
+CONF
+fi
+if as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
+	as_pg "$BIN/pg_ctl" -D "$DIR" -w -m fast restart -l "$DIR/server.log" >/dev/null
+else
+	as_pg "$BIN/pg_ctl" -D "$DIR" -w start -l "$DIR/server.log" >/dev/null
+fi
+echo "running: $(as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -A -t -d postgres -c 'SELECT version()')"
+
+psql_demo() { as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+step "Creating database cdp_demo with the extension"
+psql_demo -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cdp_demo WITH (FORCE)" -c "CREATE DATABASE cdp_demo"
+psql_demo -d cdp_demo -c "CREATE EXTENSION cdp" -c "CREATE EXTENSION pg_cron"
+
+step "Generating the sample ($PEOPLE people, deterministic)"
+# The scripts are read by the server's user, who may not see this tree.
+psql_demo -d cdp_demo -v people="$PEOPLE" < test/gen/sample.sql
+psql_demo -d cdp_demo -v people="$PEOPLE" < scripts/demo.sql
+
+cat <<MSG
+
+== Done
+Connect:   runuser -u postgres -- psql -h $SOCKET -p $PORT -d cdp_demo
+     or:   psql "host=localhost port=$PORT dbname=cdp_demo user=postgres"
+Stop:      runuser -u postgres -- $BIN/pg_ctl -D $DIR stop
+Remove:    the above, then rm -rf $DIR
+MSG

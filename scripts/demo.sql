@@ -1,0 +1,149 @@
+-- The demo's SQL: ingests the sample made by test/gen/sample.sql and shows
+-- what cdp stored.  Run by scripts/demo.sh with -v people=N.
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+\pset footer off
+
+-- The sample is an Australian retailer: phones without country code are
+-- Australian; loyalty numbers are identifiers too.
+SET cdp.default_region = 'AU';
+SELECT cdp.create_source('web', 'web', 50) AS web,
+       cdp.create_source('mobile', 'mobile', 50) AS mobile,
+       cdp.create_source('pos', 'pos', 30) AS pos,
+       cdp.create_source('crm', 'crm', 10) AS crm \gset
+INSERT INTO cdp.identifier_kinds (kind, normalizer, priority, max_per_profile, description)
+    VALUES ('loyalty_id', 'exact', 900, 1, 'loyalty card number');
+DO $$
+BEGIN
+    PERFORM cdp.map_identifier('pos', 'loyalty_id', '$.context.traits.loyaltyId');
+    PERFORM cdp.map_identifier('pos', 'loyalty_id', '$.traits.loyaltyId');
+    PERFORM cdp.map_identifier('crm', 'loyalty_id', '$.traits.loyaltyId');
+END $$;
+
+CREATE TEMP TABLE demo_batches AS
+SELECT source, batch_no, events FROM cdp_sample.batches(:people, 1, 500);
+CREATE TEMP TABLE demo_timing (events bigint, batches int, seconds float8);
+
+\echo
+\echo '== Ingesting with cdp.ingest_batch: one call and one commit per batch of 500 events'
+\echo '   (identities are stitched as each batch commits)'
+CREATE PROCEDURE pg_temp.ingest_sample() LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    total bigint := 0;
+    nbatches int := 0;
+    b record;
+BEGIN
+    FOR b IN SELECT source, events FROM demo_batches ORDER BY batch_no, source LOOP
+        total := total + cdp.ingest_batch(b.source, b.events);
+        nbatches := nbatches + 1;
+        COMMIT;
+    END LOOP;
+    INSERT INTO demo_timing VALUES (total, nbatches, extract(epoch FROM clock_timestamp() - started));
+END $$;
+CALL pg_temp.ingest_sample();
+SELECT events AS events_ingested, batches, round(seconds::numeric, 2) AS seconds,
+       round(events / seconds) AS events_per_second
+  FROM demo_timing;
+
+\echo
+\echo '== Events per source and type'
+SELECT s.name AS source, e.type, count(*) AS events,
+       count(DISTINCT e.user_id) AS users, count(DISTINCT e.anonymous_id) AS anonymous_ids
+  FROM cdp.events e JOIN cdp.sources s USING (source_id)
+ GROUP BY ROLLUP (s.name, e.type)
+ ORDER BY s.name NULLS LAST, e.type NULLS LAST;
+
+\echo
+\echo '== Identifiers carried by the events'
+SELECT cdp.ident_kind(i) AS kind, count(*) AS occurrences, count(DISTINCT i) AS distinct_values
+  FROM cdp.events, unnest(identifiers) AS i
+ GROUP BY 1 ORDER BY 2 DESC;
+
+\echo
+\echo '== A sample of what was stored (typed columns; the raw event is kept whole in payload)'
+SELECT e.event_id, s.name AS source, e.type, e.event, e.user_id, e.anonymous_id,
+       e.identifiers, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS occurred_utc,
+       pg_column_size(e.payload) AS payload_bytes
+  FROM cdp.events e JOIN cdp.sources s USING (source_id)
+ WHERE e.event_id IN (SELECT min(event_id) FROM cdp.events GROUP BY source_id, type)
+ ORDER BY e.event_id;
+
+\echo
+\echo '== Idempotency: the first batch of each source sent again'
+SELECT b.source, jsonb_array_length(b.events) AS sent, cdp.ingest_batch(b.source, b.events) AS new_events
+  FROM demo_batches b WHERE b.batch_no = 1 ORDER BY b.source;
+
+\echo
+\echo '== A bad batch, with reject_invalid => true: good events go in, bad ones are set aside'
+SELECT cdp.ingest_batch('web', '[
+  {"type": "track", "event": "Signed Up", "userId": "demo-new-user", "messageId": "demo-good-1"},
+  {"type": "track", "userId": "demo-new-user", "messageId": "demo-bad-1"},
+  {"type": "identify", "messageId": "demo-bad-2", "traits": {"email": "nobody@example.com"}},
+  {"type": "page", "anonymousId": "demo-anon", "messageId": "demo-bad-3", "timestamp": "yesterday"}
+]', reject_invalid => true) AS accepted;
+SELECT batch_index, sqlstate, reason FROM cdp.rejected_events ORDER BY rejected_id;
+
+\echo
+\echo '== Monthly partitions of cdp.events'
+SELECT c.relname AS partition, count(e.*) AS events,
+       pg_size_pretty(pg_total_relation_size(c.oid)) AS size
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN cdp.events e ON e.tableoid = c.oid
+ WHERE i.inhparent = 'cdp.events'::regclass
+ GROUP BY c.relname, c.oid ORDER BY c.relname;
+
+\echo
+\echo '== Identity stitching: identifiers seen together became one profile each'
+\echo '   (people and mixing checked against the generator''s ground truth)'
+CREATE TEMP TABLE truth AS
+SELECT t.*, i.profile_id
+  FROM cdp_sample.identifiers(:people, 1) t
+  LEFT JOIN cdp.identities i ON i.ident::text = t.kind || ':' || t.normalized;
+CREATE TEMP TABLE fewest AS SELECT sum(profiles) AS profiles FROM cdp_sample.people(:people, 1);
+CREATE TEMP VIEW stitch_summary AS
+SELECT (SELECT count(DISTINCT person) FROM truth) AS people,
+       (SELECT count(*) FROM cdp.identities) AS identifiers,
+       (SELECT count(DISTINCT profile_id) FROM cdp.identities) AS profiles,
+       (SELECT profiles FROM fewest) AS fewest_exact_matching_can_make,
+       (SELECT count(*) FROM (SELECT profile_id FROM truth WHERE NOT junk AND profile_id IS NOT NULL
+                               GROUP BY profile_id HAVING count(DISTINCT person) > 1) m) AS profiles_mixing_people,
+       (SELECT count(*) FROM cdp.merge_log WHERE action = 'merge') AS merges,
+       (SELECT count(*) FROM cdp.merge_log WHERE action = 'refuse') AS links_refused;
+SELECT * FROM stitch_summary;
+
+\echo
+\echo '== Suspects: identifiers linked to 100 or more others (shared in-store tablets)'
+SET cdp.suspect_links = 100;
+SELECT ident, links, profile_identities FROM cdp.identity_suspects;
+\echo '   ... quarantined: cut out of the graph, the people they had joined fall apart'
+SELECT cdp.quarantine(ident, 'shared store device')->'links_removed' AS links_removed
+  FROM cdp.identity_suspects;
+UPDATE truth t SET profile_id = i.profile_id FROM cdp.identities i
+ WHERE i.ident::text = t.kind || ':' || t.normalized;
+SELECT * FROM stitch_summary;
+
+\echo
+\echo '== One person, stitched from every channel'
+CREATE TEMP TABLE showcase AS
+SELECT p.profile_id
+  FROM cdp.profile_events p
+ GROUP BY p.profile_id
+HAVING count(DISTINCT p.source_id) = 4
+ ORDER BY count(*) DESC, p.profile_id
+ LIMIT 1;
+SELECT jsonb_pretty(cdp.profile(profile_id) - 'recent_events' - 'computed' - 'region') AS profile FROM showcase;
+\echo '   ... and why two of its identifiers are the same person:'
+SELECT w.step, w.from_ident, w.to_ident, w.edge_kind, s.name AS source, e.type, e.event
+  FROM showcase,
+       LATERAL (SELECT
+                  (SELECT i.ident FROM cdp.identities i WHERE i.profile_id = showcase.profile_id
+                      AND cdp.ident_kind(i.ident) = 'anonymous_id' AND cdp.ident_value(i.ident) LIKE 'pos-%'
+                    ORDER BY i.identity_id LIMIT 1) AS a,
+                  (SELECT i.ident FROM cdp.identities i WHERE i.profile_id = showcase.profile_id
+                      AND cdp.ident_kind(i.ident) = 'device_id'
+                    ORDER BY i.identity_id LIMIT 1) AS b) pair,
+       LATERAL cdp.why_linked(pair.a, pair.b) w
+  LEFT JOIN cdp.events e ON e.event_id = w.event_id
+  LEFT JOIN cdp.sources s ON s.source_id = e.source_id
+ ORDER BY w.step;
