@@ -36,7 +36,8 @@ REGRESS = \
 	identifiers \
 	partitions \
 	settings \
-	stitch
+	stitch \
+	sample_stitch
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

@@ -124,6 +124,7 @@ SELECT pg_temp.error_of($$SELECT cdp.ident('work_email', 'not an address')$$) AS
 -- Changing priority and limits is allowed, built-in kinds included.
 UPDATE cdp.identifier_kinds SET priority = 900, max_per_profile = 3 WHERE kind = 'email';
 SELECT kind, priority, max_per_profile FROM cdp.identifier_kinds WHERE kind = 'email';
+UPDATE cdp.identifier_kinds SET priority = 800, max_per_profile = NULL WHERE kind = 'email';
 
 -- Guards.
 SELECT pg_temp.error_of(q) FROM (VALUES

@@ -145,7 +145,9 @@ SELECT cdp.profile(-1) IS NULL AS unknown_id, cdp.profile('user_id:nobody'::cdp.
 
 -- Unlink: the second browser was somebody else's.  The link goes, the
 -- profile splits, the browser's events go with it, and no later event
--- joins the two directly again.
+-- joins the two directly again.  Links refused earlier into the profiles
+-- it leaves are tried again: ann.third, refused under the former email
+-- limit, joins now.
 SELECT array_length(cdp.unlink('anonymous_id:st-a2', 'user_id:st-u1', 'shared laptop'), 1) AS profiles_after;
 SELECT pg_temp.members('anonymous_id:st-a2') AS a2, pg_temp.members('user_id:st-u1') AS u1;
 SELECT cdp.resolve('user_id:st-u1') = (SELECT id FROM first_profile) AS bigger_part_keeps_id;

@@ -45,6 +45,7 @@ static CdpPlanCache edges_plan;
 static CdpPlanCache members_plan;
 static CdpPlanCache pending_plan;
 static CdpPlanCache dequeue_plan;
+static CdpPlanCache refused_plan;
 
 /* An identity as stored. */
 typedef struct Identity
@@ -178,6 +179,54 @@ cdp_link(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(profile_id);
 }
 
+/*
+ * Tries again the links that kind limits refused into or out of the
+ * profiles a split left: with the identifier that had joined them gone,
+ * they may fit now.  Each retry keeps the evidence of the refused link.
+ */
+static void
+retry_refusals(const CdpRestitchResult *split)
+{
+	Oid			argtype = INT8ARRAYOID;
+	Datum		arg = CdpInt8Array(split->profiles, split->nprofiles);
+	CdpStitchEvent *events;
+	CdpStitchStats stats = {0};
+	int			n;
+
+	CdpExecute(CdpPlan(&refused_plan,
+					   "SELECT DISTINCT ON (a.identity_id, b.identity_id)"
+					   "       a.ident, b.ident, l.event_id, l.source_id, l.logged_at"
+					   " FROM cdp.merge_log l"
+					   " JOIN cdp.identities a ON a.identity_id = l.a_id"
+					   " JOIN cdp.identities b ON b.identity_id = l.b_id"
+					   " WHERE l.action = 'refuse' AND NOT a.quarantined AND NOT b.quarantined"
+					   "   AND a.profile_id <> b.profile_id"
+					   "   AND (a.profile_id = ANY ($1) OR b.profile_id = ANY ($1))"
+					   " ORDER BY a.identity_id, b.identity_id, l.entry_id", 1, &argtype),
+			   &arg, SPI_OK_SELECT);
+	n = SPI_processed;
+	if (n == 0)
+		return;
+	events = palloc0(n * sizeof(CdpStitchEvent));
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		events[i].identifiers = palloc(2 * sizeof(Datum));
+		events[i].identifiers[0] = SPI_getbinval(tuple, desc, 1, &isnull);
+		events[i].identifiers[1] = SPI_getbinval(tuple, desc, 2, &isnull);
+		events[i].nidentifiers = 2;
+		events[i].event_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
+		events[i].source_id = isnull ? 0 : DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
+		events[i].occurred_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
+		events[i].rule = "event";
+		events[i].enforce_limits = true;
+	}
+	CdpStitch(events, n, &stats);
+}
+
 /* The profile ids of a rebuild as a bigint[]. */
 static Datum
 profiles_array(const CdpRestitchResult *r)
@@ -242,6 +291,7 @@ cdp_unlink(PG_FUNCTION_ARGS)
 	if (x.profile_id == y.profile_id)
 	{
 		CdpRestitch(x.profile_id, reason, &result);
+		retry_refusals(&result);
 		profiles = profiles_array(&result);
 	}
 	else
@@ -261,7 +311,7 @@ cdp_unlink(PG_FUNCTION_ARGS)
  * cdp.quarantine(ident, reason): cuts ident out of the graph (all its links
  * go, and no later event links it) and rebuilds the profile it was in, so
  * that the people it had wrongly joined fall apart with their events and
- * traits.
+ * traits, and links it had made a kind limit refuse are tried again.
  */
 Datum
 cdp_quarantine(PG_FUNCTION_ARGS)
@@ -294,6 +344,7 @@ cdp_quarantine(PG_FUNCTION_ARGS)
 	CdpLogRow(&log, "quarantine", x.profile_id, 0, x.identity_id, 0, 0, 0, reason);
 	CdpLogRowsWrite(&log);
 	CdpRestitch(x.profile_id, reason, &result);
+	retry_refusals(&result);
 
 	initStringInfo(&json);
 	appendStringInfo(&json, "{\"profile_id\": " INT64_FORMAT ", \"links_removed\": " UINT64_FORMAT
