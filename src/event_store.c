@@ -5,8 +5,8 @@
  *	  set-based inserts into cdp.events and cdp.rejected_events.
  *
  * A batch costs a fixed amount of statement overhead whatever its size:
- * one lookup in cdp.ingested_messages and one bulk insert there decide
- * which events are new; the new events then go into cdp.events by bulk
+ * one bulk insert into cdp.ingested_messages decides which events are new
+ * (see claim_message_ids); the new events then go into cdp.events by bulk
  * insertion (bulk_insert.c), routed to their monthly partition.
  *
  *-------------------------------------------------------------------------
@@ -36,7 +36,6 @@
 
 PG_FUNCTION_INFO_V1(cdp_message_key);
 
-static CdpPlanCache lookup_plan;
 static CdpPlanCache claim_plan;
 static CdpPlanCache reject_plan;
 static CdpPlanCache partition_plan;
@@ -175,52 +174,6 @@ key_array(Claim *claims, int n)
 	return CdpDatumArray(keys, n, UUIDOID);
 }
 
-/*
- * Drops the claims whose key is in cdp.ingested_messages already; returns
- * how many remain.  claims[] is sorted by key.
- */
-static int
-drop_known_keys(int32 source_id, Claim *claims, int n)
-{
-	Oid			argtypes[2] = {INT4OID, UUIDARRAYOID};
-	Datum		args[2];
-	int			kept = 0;
-	int			f = 0;
-	pg_uuid_t  *found;
-
-	args[0] = Int32GetDatum(source_id);
-	args[1] = key_array(claims, n);
-	CdpExecute(CdpPlan(&lookup_plan,
-					   "SELECT message_key FROM cdp.ingested_messages"
-					   " WHERE source_id = $1 AND message_key = ANY ($2)"
-					   " ORDER BY message_key", 2, argtypes),
-			   args, SPI_OK_SELECT);
-	if (SPI_processed == 0)
-		return n;
-
-	found = palloc(SPI_processed * sizeof(pg_uuid_t));
-	for (uint64 r = 0; r < SPI_processed; r++)
-	{
-		bool		isnull;
-
-		found[r] = *DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[r],
-												SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	/* Both lists are sorted: merge them. */
-	for (int i = 0; i < n; i++)
-	{
-		int			c = 1;
-
-		while (f < (int) SPI_processed &&
-			   (c = memcmp(found[f].data, claims[i].key.data, UUID_LEN)) < 0)
-			f++;
-		if (f >= (int) SPI_processed || c != 0)
-			claims[kept++] = claims[i];
-	}
-	SPI_freetuptable(SPI_tuptable);
-	return kept;
-}
-
 /* Inserts the claims' keys as plain rows; a conflict raises unique_violation. */
 static void
 insert_keys(int32 source_id, Claim *claims, int n, const int64 *event_ids,
@@ -300,12 +253,13 @@ insert_keys_on_conflict(int32 source_id, Claim *claims, int n,
  * key was claimed before (by an earlier call, or earlier in this batch)
  * gets event id 0.  Returns the number of new events.
  *
- * The usual case costs one lookup and one bulk insert.  When another
- * session claims one of the keys between the two, the bulk insert fails
- * with unique_violation; it is then rolled back and the claim is redone
- * with INSERT ... ON CONFLICT DO NOTHING, which waits for that session.
- * Keys are always inserted in key order, so sessions with overlapping
- * batches wait for each other instead of deadlocking.
+ * New events are the usual case, so the keys are first bulk-inserted as
+ * plain rows, in a subtransaction.  A key claimed before, by this session
+ * or a concurrent one, makes that fail with unique_violation; the claim is
+ * then rolled back and redone with INSERT ... ON CONFLICT DO NOTHING,
+ * which skips the claimed keys (waiting for a session still claiming
+ * them).  Keys are always inserted in key order, so sessions with
+ * overlapping batches wait for each other instead of deadlocking.
  */
 static int
 claim_message_ids(const CdpSource *source, CdpEvent *events, int n,
@@ -331,7 +285,6 @@ claim_message_ids(const CdpSource *source, CdpEvent *events, int n,
 		if (nclaims == 0 || memcmp(claims[nclaims - 1].key.data, claims[i].key.data, UUID_LEN) != 0)
 			claims[nclaims++] = claims[i];
 
-	nclaims = drop_known_keys(source->source_id, claims, nclaims);
 	if (nclaims > 0)
 	{
 		BeginInternalSubTransaction(NULL);
