@@ -63,3 +63,9 @@ SELECT * FROM quality;
 
 -- A rebuild from the links changes nothing.
 SELECT cdp.restitch()->'identities_moved' AS moved;
+
+-- Its memory is bounded by maintenance_work_mem: beyond it, a clear error.
+SET maintenance_work_mem = '1MB';
+\set VERBOSITY default
+SELECT cdp.restitch();
+RESET maintenance_work_mem;

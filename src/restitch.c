@@ -73,8 +73,12 @@ typedef struct TakenEntry
 static CdpPlanCache move_plan;
 static CdpPlanCache merge_plans[3];
 
-/* Bytes per identity held in memory: id, old profile, union-find. */
-#define BYTES_PER_IDENTITY	(2 * sizeof(int64) + 2 * sizeof(int32) + sizeof(int64))
+/*
+ * Bytes per identity a rebuild may hold at its peak: the scope (id, old
+ * profile), the union-find (parent, size), roots, candidates, assigned
+ * ids, the merge lists, the moved identities and the profiles touched.
+ */
+#define BYTES_PER_IDENTITY	120
 
 static int
 int64_cmp(const void *x, const void *y)
