@@ -18,6 +18,9 @@
 #include "merge_log.h"
 #include "spi_util.h"
 
+/* Entries held before they are written: bounds the memory of big rebuilds. */
+#define LOG_CHUNK	50000
+
 static CdpPlanCache log_plan;
 
 /* CdpLogRowsInit starts an empty set of entries. */
@@ -48,13 +51,18 @@ grow(CdpLogRows *rows)
 	rows->cap = cap;
 }
 
-/* CdpLogRow adds one entry. */
+/*
+ * CdpLogRow adds one entry; every LOG_CHUNK entries they are written, so
+ * SPI must be connected.
+ */
 void
 CdpLogRow(CdpLogRows *rows, const char *action, int64 profile_id, int64 other_id,
 		  int64 a_id, int64 b_id, int64 event_id, int32 source_id, const char *reason)
 {
 	int			i;
 
+	if (rows->n == LOG_CHUNK)
+		CdpLogRowsWrite(rows);
 	if (rows->n == rows->cap)
 		grow(rows);
 	i = rows->n++;

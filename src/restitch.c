@@ -70,6 +70,9 @@ typedef struct TakenEntry
 	int32		root;
 } TakenEntry;
 
+/* Rows per write statement: bounds the memory of big rebuilds. */
+#define WRITE_CHUNK	50000
+
 static CdpPlanCache move_plan;
 static CdpPlanCache merge_plans[3];
 
@@ -408,12 +411,15 @@ merge_ids(const int64 *from, const int64 *into, int64 n)
 	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
 	Datum		args[2];
 
-	if (n == 0)
-		return;
-	args[0] = CdpInt8Array(from, n);
-	args[1] = CdpInt8Array(into, n);
-	for (int s = 0; s < (int) lengthof(merge_sql); s++)
-		CdpExecute(CdpPlan(&merge_plans[s], merge_sql[s], 2, argtypes), args, merge_result[s]);
+	for (int64 start = 0; start < n; start += WRITE_CHUNK)
+	{
+		int			len = Min(WRITE_CHUNK, n - start);
+
+		args[0] = CdpInt8Array(from + start, len);
+		args[1] = CdpInt8Array(into + start, len);
+		for (int s = 0; s < (int) lengthof(merge_sql); s++)
+			CdpExecute(CdpPlan(&merge_plans[s], merge_sql[s], 2, argtypes), args, merge_result[s]);
+	}
 }
 
 /* Moves identities to their new profiles. */
@@ -423,16 +429,19 @@ move_identities(const int64 *ids, const int64 *to, int64 n)
 	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
 	Datum		args[2];
 
-	if (n == 0)
-		return;
-	args[0] = CdpInt8Array(ids, n);
-	args[1] = CdpInt8Array(to, n);
-	CdpExecute(CdpPlan(&move_plan,
-					   "UPDATE cdp.identities i SET profile_id = m.profile_id"
-					   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
-					   "      AS m(identity_id, profile_id)"
-					   " WHERE i.identity_id = m.identity_id", 2, argtypes),
-			   args, SPI_OK_UPDATE);
+	for (int64 start = 0; start < n; start += WRITE_CHUNK)
+	{
+		int			len = Min(WRITE_CHUNK, n - start);
+
+		args[0] = CdpInt8Array(ids + start, len);
+		args[1] = CdpInt8Array(to + start, len);
+		CdpExecute(CdpPlan(&move_plan,
+						   "UPDATE cdp.identities i SET profile_id = m.profile_id"
+						   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
+						   "      AS m(identity_id, profile_id)"
+						   " WHERE i.identity_id = m.identity_id", 2, argtypes),
+				   args, SPI_OK_UPDATE);
+	}
 }
 
 /* Recomputes the golden records of the given profiles, each once. */
@@ -445,7 +454,8 @@ refresh_distinct(int64 *ids, int64 n)
 	for (int64 i = 0; i < n; i++)
 		if (k == 0 || ids[k - 1] != ids[i])
 			ids[k++] = ids[i];
-	CdpRefreshProfiles(ids, k);
+	for (int64 start = 0; start < k; start += WRITE_CHUNK)
+		CdpRefreshProfiles(ids + start, Min(WRITE_CHUNK, k - start));
 }
 
 /*
