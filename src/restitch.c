@@ -53,6 +53,10 @@ typedef struct Scope
 	int32		n;
 	int32		cap;
 	Size		limit;			/* bytes allowed: maintenance_work_mem */
+	/* ids from a sequence are dense: then index_of[id - min] finds them */
+	int32	   *index_of;
+	int64		min;
+	int64		range;
 } Scope;
 
 /* A component's claim on an old profile id. */
@@ -63,13 +67,6 @@ typedef struct Candidate
 	int64		profile_id;
 } Candidate;
 
-/* Which component took an old profile id. */
-typedef struct TakenEntry
-{
-	int64		profile_id;		/* hash key */
-	int32		root;
-} TakenEntry;
-
 /* Rows per write statement: bounds the memory of big rebuilds. */
 #define WRITE_CHUNK	50000
 
@@ -78,10 +75,11 @@ static CdpPlanCache merge_plans[3];
 
 /*
  * Bytes per identity a rebuild may hold at its peak: the scope (id, old
- * profile), the union-find (parent, size), roots, candidates, assigned
- * ids, the merge lists, the moved identities and the profiles touched.
+ * profile, index by id), the union-find (parent, size), roots, candidates,
+ * assigned ids, the distinct old ids, the merge lists, the moved
+ * identities and the profiles touched.
  */
-#define BYTES_PER_IDENTITY	120
+#define BYTES_PER_IDENTITY	160
 
 static int
 int64_cmp(const void *x, const void *y)
@@ -90,6 +88,13 @@ int64_cmp(const void *x, const void *y)
 	int64		b = *(const int64 *) y;
 
 	return (a > b) - (a < b);
+}
+
+/* Allocates size bytes (at least 1), possibly more than 1 GB. */
+static void *
+huge_alloc(Size size, bool zero)
+{
+	return palloc_extended(Max(size, 1), MCXT_ALLOC_HUGE | (zero ? MCXT_ALLOC_ZERO : 0));
 }
 
 static void
@@ -145,6 +150,25 @@ scope_sort(Scope *s)
 	pfree(pairs);
 }
 
+/*
+ * Indexes the sorted scope by id when the ids are dense (at most four
+ * slots per identity), so that an edge's ends are found without a search.
+ */
+static void
+scope_index(Scope *s)
+{
+	if (s->n == 0)
+		return;
+	s->min = s->ids[0];
+	s->range = s->ids[s->n - 1] - s->min + 1;
+	if (s->range > 4 * (int64) s->n)
+		return;
+	s->index_of = huge_alloc((Size) s->range * sizeof(int32), false);
+	memset(s->index_of, 0xFF, (Size) s->range * sizeof(int32));
+	for (int32 i = 0; i < s->n; i++)
+		s->index_of[s->ids[i] - s->min] = i;
+}
+
 /* The index of identity id in the scope, or -1. */
 static int32
 scope_find(const Scope *s, int64 id)
@@ -152,6 +176,8 @@ scope_find(const Scope *s, int64 id)
 	int32		lo = 0,
 				hi = s->n - 1;
 
+	if (s->index_of != NULL)
+		return (id < s->min || id - s->min >= s->range) ? -1 : s->index_of[id - s->min];
 	while (lo <= hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
@@ -197,6 +223,7 @@ load_identities(Scope *s, int64 profile_id, Snapshot snapshot)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	scope_sort(s);
+	scope_index(s);
 }
 
 /*
@@ -254,55 +281,72 @@ candidate_cmp(const void *x, const void *y)
 	return (a->root > b->root) - (a->root < b->root);
 }
 
-/* Orders identities by (component root, old profile). */
-static const int32 *sort_roots;
-static const int64 *sort_profiles;
-
-static int
-member_cmp(const void *x, const void *y)
-{
-	int32		a = *(const int32 *) x;
-	int32		b = *(const int32 *) y;
-
-	if (sort_roots[a] != sort_roots[b])
-		return (sort_roots[a] > sort_roots[b]) - (sort_roots[a] < sort_roots[b]);
-	return (sort_profiles[a] > sort_profiles[b]) - (sort_profiles[a] < sort_profiles[b]);
-}
-
 /*
  * The candidates: for each component and each old profile among its
- * members, how many members they share.
+ * members, how many members they share.  Members are bucketed by root
+ * (counting sort), then each component's old profiles are sorted; sorted
+ * by members, most first, the older profile on ties.
  */
 static Candidate *
 count_candidates(const Scope *s, const int32 *root, int32 *ncandidates)
 {
-	int32	   *order = palloc_extended((Size) Max(s->n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	Candidate  *c = palloc_extended((Size) Max(s->n, 1) * sizeof(Candidate), MCXT_ALLOC_HUGE);
+	int32	   *start = huge_alloc((Size) (s->n + 1) * sizeof(int32), true);
+	int64	   *profiles = huge_alloc((Size) s->n * sizeof(int64), false);
+	Candidate  *c = huge_alloc((Size) s->n * sizeof(Candidate), false);
 	int32		n = 0;
 
 	for (int32 i = 0; i < s->n; i++)
-		order[i] = i;
-	sort_roots = root;
-	sort_profiles = s->old_profile;
-	qsort(order, s->n, sizeof(int32), member_cmp);
+		start[root[i] + 1]++;
+	for (int32 r = 0; r < s->n; r++)
+		start[r + 1] += start[r];
 	for (int32 i = 0; i < s->n; i++)
+		profiles[start[root[i]]++] = s->old_profile[i];
+	/* start[r] is now the end of r's bucket, and start[r - 1] its start. */
+	for (int32 r = 0, from = 0; r < s->n; from = start[r], r++)
 	{
-		int32		m = order[i];
+		int32		to = start[r];
 
-		if (n > 0 && c[n - 1].root == root[m] && c[n - 1].profile_id == s->old_profile[m])
-			c[n - 1].members++;
-		else
+		if (to - from > 1)
+			qsort(profiles + from, to - from, sizeof(int64), int64_cmp);
+		for (int32 k = from; k < to; k++)
 		{
-			c[n].root = root[m];
-			c[n].profile_id = s->old_profile[m];
-			c[n].members = 1;
-			n++;
+			if (k > from && profiles[k] == profiles[k - 1])
+				c[n - 1].members++;
+			else
+			{
+				c[n].root = r;
+				c[n].profile_id = profiles[k];
+				c[n].members = 1;
+				n++;
+			}
 		}
 	}
-	pfree(order);
+	pfree(start);
+	pfree(profiles);
 	qsort(c, n, sizeof(Candidate), candidate_cmp);
 	*ncandidates = n;
 	return c;
+}
+
+/* The index of id in the sorted array ids[0..n), or -1. */
+static int32
+sorted_find(const int64 *ids, int32 n, int64 id)
+{
+	int32		lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] == id)
+			return mid;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
 }
 
 /*
@@ -312,29 +356,30 @@ count_candidates(const Scope *s, const int32 *root, int32 *ncandidates)
  * members.  Fills assigned[root] and the merge lists.
  */
 static void
-assign_ids(const Candidate *cand, int32 ncand, int64 *assigned, const char *reason,
-		   CdpLogRows *log, CdpRestitchResult *result, int64 **new_ids,
-		   int64 *merged_from, int64 *merged_into)
+assign_ids(const Scope *s, const Candidate *cand, int32 ncand, int64 *assigned,
+		   const char *reason, CdpLogRows *log, CdpRestitchResult *result,
+		   int64 **new_ids, int64 *merged_from, int64 *merged_into)
 {
-	HASHCTL		ctl;
-	HTAB	   *taken;
 	Oid			seq = CdpRelationOid("profiles_profile_id_seq");
+	int64	   *old_ids = huge_alloc((Size) s->n * sizeof(int64), false);
+	bool	   *taken;
+	int32		nold = 0;
 
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(TakenEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	taken = hash_create("cdp restitch ids", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	/* The distinct old ids, sorted, each taken at most once. */
+	memcpy(old_ids, s->old_profile, (Size) s->n * sizeof(int64));
+	qsort(old_ids, s->n, sizeof(int64), int64_cmp);
+	for (int32 i = 0; i < s->n; i++)
+		if (nold == 0 || old_ids[nold - 1] != old_ids[i])
+			old_ids[nold++] = old_ids[i];
+	taken = huge_alloc(nold, true);
+
 	for (int32 i = 0; i < ncand; i++)
 	{
-		bool		found;
-		TakenEntry *entry;
+		int32		k = sorted_find(old_ids, nold, cand[i].profile_id);
 
-		if (assigned[cand[i].root] != 0)
+		if (assigned[cand[i].root] != 0 || taken[k])
 			continue;
-		entry = hash_search(taken, &cand[i].profile_id, HASH_ENTER, &found);
-		if (found)
-			continue;
-		entry->root = cand[i].root;
+		taken[k] = true;
 		assigned[cand[i].root] = cand[i].profile_id;
 	}
 
@@ -352,16 +397,18 @@ assign_ids(const Candidate *cand, int32 ncand, int64 *assigned, const char *reas
 	for (int32 i = 0; i < ncand; i++)
 	{
 		const Candidate *c = &cand[i];
-		bool		found;
+		int32		k = sorted_find(old_ids, nold, c->profile_id);
 
-		hash_search(taken, &c->profile_id, HASH_ENTER, &found);
-		if (found)
+		if (taken[k])
 			continue;
+		taken[k] = true;
 		merged_from[result->merged_profiles] = c->profile_id;
 		merged_into[result->merged_profiles] = assigned[c->root];
 		result->merged_profiles++;
 		CdpLogRow(log, "merge", assigned[c->root], c->profile_id, 0, 0, 0, 0, reason);
 	}
+	pfree(old_ids);
+	pfree(taken);
 }
 
 /* Inserts the rows of profiles split off. */
@@ -508,7 +555,7 @@ CdpRestitch(int64 profile_id, const char *reason, CdpRestitchResult *result)
 	merged_from = palloc(Max(ncand, 1) * sizeof(int64));
 	merged_into = palloc(Max(ncand, 1) * sizeof(int64));
 	CdpLogRowsInit(&log);
-	assign_ids(cand, ncand, assigned, reason, &log, result, &new_ids, merged_from, merged_into);
+	assign_ids(&s, cand, ncand, assigned, reason, &log, result, &new_ids, merged_from, merged_into);
 
 	/* The identities that move, and every profile they leave or join. */
 	moved_ids = palloc_extended((Size) s.n * sizeof(int64), MCXT_ALLOC_HUGE);
