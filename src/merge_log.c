@@ -14,6 +14,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "merge_log.h"
 #include "spi_util.h"
@@ -28,6 +29,8 @@ void
 CdpLogRowsInit(CdpLogRows *rows)
 {
 	memset(rows, 0, sizeof(CdpLogRows));
+	rows->cxt = AllocSetContextCreate(CurrentMemoryContext, "cdp merge log",
+									  ALLOCSET_DEFAULT_SIZES);
 }
 
 /* Makes room for one more entry. */
@@ -60,9 +63,11 @@ CdpLogRow(CdpLogRows *rows, const char *action, int64 profile_id, int64 other_id
 		  int64 a_id, int64 b_id, int64 event_id, int32 source_id, const char *reason)
 {
 	int			i;
+	MemoryContext old;
 
 	if (rows->n == LOG_CHUNK)
 		CdpLogRowsWrite(rows);
+	old = MemoryContextSwitchTo(rows->cxt);
 	if (rows->n == rows->cap)
 		grow(rows);
 	i = rows->n++;
@@ -74,6 +79,7 @@ CdpLogRow(CdpLogRows *rows, const char *action, int64 profile_id, int64 other_id
 	rows->event_id[i] = event_id;
 	rows->source_id[i] = source_id;
 	rows->reason[i] = CStringGetTextDatum(reason);
+	MemoryContextSwitchTo(old);
 }
 
 /* CdpLogRowsWrite inserts the entries into cdp.merge_log; SPI is connected. */
@@ -83,9 +89,11 @@ CdpLogRowsWrite(CdpLogRows *rows)
 	Oid			argtypes[8] = {TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
 	Datum		args[8];
+	MemoryContext old;
 
 	if (rows->n == 0)
 		return;
+	old = MemoryContextSwitchTo(rows->cxt);
 	args[0] = CdpDatumArray(rows->action, rows->n, TEXTOID);
 	args[1] = CdpInt8Array(rows->profile_id, rows->n);
 	args[2] = CdpInt8Array(rows->other_id, rows->n);
@@ -107,5 +115,9 @@ CdpLogRowsWrite(CdpLogRows *rows)
 					   "   AS l(action, profile_id, other_id, a_id, b_id, event_id, source_id, reason)",
 					   8, argtypes),
 			   args, SPI_OK_INSERT);
+	MemoryContextSwitchTo(old);
+	/* Written: the entries' memory goes with them. */
+	MemoryContextReset(rows->cxt);
 	rows->n = 0;
+	rows->cap = 0;
 }

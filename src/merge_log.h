@@ -12,6 +12,7 @@
 
 typedef struct CdpLogRows
 {
+	MemoryContext cxt;			/* holds the entries until written */
 	int			n;
 	int			cap;
 	Datum	   *action;

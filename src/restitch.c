@@ -90,6 +90,14 @@ int64_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* A context for one chunk of writes, reset after each. */
+static MemoryContext
+chunk_context(void)
+{
+	return AllocSetContextCreate(CurrentMemoryContext, "cdp restitch chunk",
+								 ALLOCSET_DEFAULT_SIZES);
+}
+
 /* Allocates size bytes (at least 1), possibly more than 1 GB. */
 static void *
 huge_alloc(Size size, bool zero)
@@ -457,16 +465,21 @@ merge_ids(const int64 *from, const int64 *into, int64 n)
 	static const int merge_result[3] = {SPI_OK_UPDATE, SPI_OK_INSERT, SPI_OK_DELETE};
 	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
 	Datum		args[2];
+	MemoryContext chunk = chunk_context();
 
 	for (int64 start = 0; start < n; start += WRITE_CHUNK)
 	{
 		int			len = Min(WRITE_CHUNK, n - start);
+		MemoryContext old = MemoryContextSwitchTo(chunk);
 
 		args[0] = CdpInt8Array(from + start, len);
 		args[1] = CdpInt8Array(into + start, len);
 		for (int s = 0; s < (int) lengthof(merge_sql); s++)
 			CdpExecute(CdpPlan(&merge_plans[s], merge_sql[s], 2, argtypes), args, merge_result[s]);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk);
 	}
+	MemoryContextDelete(chunk);
 }
 
 /* Moves identities to their new profiles. */
@@ -475,10 +488,12 @@ move_identities(const int64 *ids, const int64 *to, int64 n)
 {
 	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
 	Datum		args[2];
+	MemoryContext chunk = chunk_context();
 
 	for (int64 start = 0; start < n; start += WRITE_CHUNK)
 	{
 		int			len = Min(WRITE_CHUNK, n - start);
+		MemoryContext old = MemoryContextSwitchTo(chunk);
 
 		args[0] = CdpInt8Array(ids + start, len);
 		args[1] = CdpInt8Array(to + start, len);
@@ -488,7 +503,10 @@ move_identities(const int64 *ids, const int64 *to, int64 n)
 						   "      AS m(identity_id, profile_id)"
 						   " WHERE i.identity_id = m.identity_id", 2, argtypes),
 				   args, SPI_OK_UPDATE);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk);
 	}
+	MemoryContextDelete(chunk);
 }
 
 /* Recomputes the golden records of the given profiles, each once. */
@@ -496,13 +514,22 @@ static void
 refresh_distinct(int64 *ids, int64 n)
 {
 	int64		k = 0;
+	MemoryContext chunk = chunk_context();
 
 	qsort(ids, n, sizeof(int64), int64_cmp);
 	for (int64 i = 0; i < n; i++)
 		if (k == 0 || ids[k - 1] != ids[i])
 			ids[k++] = ids[i];
+
 	for (int64 start = 0; start < k; start += WRITE_CHUNK)
+	{
+		MemoryContext old = MemoryContextSwitchTo(chunk);
+
 		CdpRefreshProfiles(ids + start, Min(WRITE_CHUNK, k - start));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk);
+	}
+	MemoryContextDelete(chunk);
 }
 
 /*
