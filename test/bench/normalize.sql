@@ -72,6 +72,18 @@ CREATE TEMP TABLE name_greek AS
 CREATE TEMP TABLE name_han AS
     SELECT (ARRAY['李小龍', '王芳', '张伟', '刘洋', '陈静', '杨磊'])[1 + i % 6] AS x
       FROM generate_series(1, 100000) AS i;
+-- The name sets above hold 6 to 36 distinct names, so after the first
+-- calls the per-backend transliteration cache answers.  These hold a
+-- different name on every row (a syllable from the row number), so every
+-- call pays for ICU: the cost of a name seen for the first time.
+CREATE TEMP TABLE name_cyrillic_distinct AS
+    SELECT (ARRAY['Иван', 'Мария', 'Дмитрий', 'Наталья', 'Сергей', 'Ольга'])[1 + i % 6] || ' '
+           || translate(i::text, '0123456789', 'абвгдежзик') AS x
+      FROM generate_series(1, 100000) AS i;
+CREATE TEMP TABLE name_latin_distinct AS
+    SELECT (ARRAY['Jörg', 'Zoë', 'François', 'Łukasz', 'Søren', 'José'])[1 + i % 6] || ' '
+           || translate(i::text, '0123456789', 'áéíóúàèìòù') AS x
+      FROM generate_series(1, 100000) AS i;
 CREATE TEMP TABLE phone_ascii AS
     SELECT (ARRAY['06 12 34 ', '+33 6 12 34 ', '0033 6-12-34-', '(06) 12.34.'])[1 + i % 4]
            || lpad((i % 100)::text, 2, '0') || ' ' || lpad((i / 100 % 100)::text, 2, '0') AS x
@@ -79,7 +91,7 @@ CREATE TEMP TABLE phone_ascii AS
 CREATE TEMP TABLE phone_fullwidth AS
     SELECT translate(x, '0123456789+', '０１２３４５６７８９＋') AS x FROM phone_ascii;
 VACUUM ANALYZE email_ascii, email_nonascii, name_ascii, name_latin, name_cyrillic, name_greek,
-               name_han, phone_ascii, phone_fullwidth;
+               name_han, name_cyrillic_distinct, name_latin_distinct, phone_ascii, phone_fullwidth;
 -- Warm up: ICU's transliterator and normalizers are opened once per backend.
 SELECT cdp.normalize_name('Иван'), cdp.normalize_email('é@x.de'), cdp.normalize_phone('０６１２３４５６７８', 'FR');
 
@@ -92,6 +104,8 @@ SELECT pg_temp.measure('name, Latin accents', 'name_latin', 'cdp.normalize_name(
 SELECT pg_temp.measure('name, Cyrillic', 'name_cyrillic', 'cdp.normalize_name(x)');
 SELECT pg_temp.measure('name, Greek', 'name_greek', 'cdp.normalize_name(x)');
 SELECT pg_temp.measure('name, Han (100k rows)', 'name_han', 'cdp.normalize_name(x)', 2);
+SELECT pg_temp.measure('name, Latin accents, all distinct (100k)', 'name_latin_distinct', 'cdp.normalize_name(x)', 2);
+SELECT pg_temp.measure('name, Cyrillic, all distinct (100k)', 'name_cyrillic_distinct', 'cdp.normalize_name(x)', 2);
 SELECT pg_temp.measure('phone, ASCII, region FR', 'phone_ascii', 'cdp.normalize_phone(x, ''FR'')');
 SELECT pg_temp.measure('phone, full-width, region FR', 'phone_fullwidth', 'cdp.normalize_phone(x, ''FR'')');
 \o
