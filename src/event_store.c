@@ -31,6 +31,7 @@
 #include "digest.h"
 #include "cdp.h"
 #include "event_store.h"
+#include "sorted_ids.h"
 #include "spi_util.h"
 #include "stitch_defer.h"
 
@@ -154,15 +155,6 @@ claim_cmp(const void *a, const void *b)
 	return c != 0 ? c : ca->index - cb->index;
 }
 
-static int
-int64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* An SPI argument array of the keys claims[0..n). */
 static Datum
 key_array(Claim *claims, int n)
@@ -238,10 +230,10 @@ insert_keys_on_conflict(int32 source_id, Claim *claims, int n,
 			inserted[r] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
 													  SPI_tuptable->tupdesc, 1, &isnull));
 		}
-		qsort(inserted, SPI_processed, sizeof(int64), int64_cmp);
+		qsort(inserted, SPI_processed, sizeof(int64), CdpIdCmp);
 		for (int i = 0; i < n; i++)
 			if (bsearch(&event_ids[claims[i].index], inserted, SPI_processed,
-						sizeof(int64), int64_cmp) != NULL)
+						sizeof(int64), CdpIdCmp) != NULL)
 				claims[kept++] = claims[i];
 	}
 	SPI_freetuptable(SPI_tuptable);

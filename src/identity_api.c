@@ -27,6 +27,7 @@
 #include "ident.h"
 #include "merge_log.h"
 #include "restitch.h"
+#include "sorted_ids.h"
 #include "spi_util.h"
 #include "stitch.h"
 
@@ -366,26 +367,6 @@ typedef struct Edge
 	int32		row;			/* in the edge query's result */
 } Edge;
 
-static int32
-member_index(const int64 *ids, int32 n, int64 id)
-{
-	int32		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] == id)
-			return mid;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /*
  * cdp.why_linked(a, b): the shortest chain of links from a to b within
  * their profile, each with its rule, reason and event.  No rows when they
@@ -457,8 +438,8 @@ cdp_why_linked(PG_FUNCTION_ARGS)
 		{
 			bool		isnull;
 
-			list[r].a = member_index(ids, n, DatumGetInt64(SPI_getbinval(edges->vals[r], edges->tupdesc, 1, &isnull)));
-			list[r].b = member_index(ids, n, DatumGetInt64(SPI_getbinval(edges->vals[r], edges->tupdesc, 2, &isnull)));
+			list[r].a = CdpIdFind(ids, n, DatumGetInt64(SPI_getbinval(edges->vals[r], edges->tupdesc, 1, &isnull)));
+			list[r].b = CdpIdFind(ids, n, DatumGetInt64(SPI_getbinval(edges->vals[r], edges->tupdesc, 2, &isnull)));
 			list[r].row = r;
 			if (list[r].a >= 0 && list[r].b >= 0)
 			{
@@ -479,8 +460,8 @@ cdp_why_linked(PG_FUNCTION_ARGS)
 		}
 	}
 
-	from = member_index(ids, n, x.identity_id);
-	to = member_index(ids, n, y.identity_id);
+	from = CdpIdFind(ids, n, x.identity_id);
+	to = CdpIdFind(ids, n, y.identity_id);
 	parent_edge = palloc(n * sizeof(int32));
 	for (int32 i = 0; i < n; i++)
 		parent_edge[i] = -2;

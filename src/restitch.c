@@ -41,6 +41,7 @@
 #include "catalog.h"
 #include "merge_log.h"
 #include "restitch.h"
+#include "sorted_ids.h"
 #include "spi_util.h"
 #include "stitch.h"
 #include "union_find.h"
@@ -80,15 +81,6 @@ static CdpPlanCache merge_plans[3];
  * identities and the profiles touched.
  */
 #define BYTES_PER_IDENTITY	160
-
-static int
-int64_cmp(const void *x, const void *y)
-{
-	int64		a = *(const int64 *) x;
-	int64		b = *(const int64 *) y;
-
-	return (a > b) - (a < b);
-}
 
 /* A context for one chunk of writes, reset after each. */
 static MemoryContext
@@ -149,7 +141,7 @@ scope_sort(Scope *s)
 		pairs[2 * i] = s->ids[i];
 		pairs[2 * i + 1] = s->old_profile[i];
 	}
-	qsort(pairs, s->n, 2 * sizeof(int64), int64_cmp);
+	qsort(pairs, s->n, 2 * sizeof(int64), CdpIdCmp);
 	for (int32 i = 0; i < s->n; i++)
 	{
 		s->ids[i] = pairs[2 * i];
@@ -181,23 +173,9 @@ scope_index(Scope *s)
 static int32
 scope_find(const Scope *s, int64 id)
 {
-	int32		lo = 0,
-				hi = s->n - 1;
-
 	if (s->index_of != NULL)
 		return (id < s->min || id - s->min >= s->range) ? -1 : s->index_of[id - s->min];
-	while (lo <= hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-
-		if (s->ids[mid] == id)
-			return mid;
-		if (s->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	return CdpIdFind(s->ids, s->n, id);
 }
 
 /*
@@ -315,7 +293,7 @@ count_candidates(const Scope *s, const int32 *root, int32 *ncandidates)
 		int32		to = start[r];
 
 		if (to - from > 1)
-			qsort(profiles + from, to - from, sizeof(int64), int64_cmp);
+			qsort(profiles + from, to - from, sizeof(int64), CdpIdCmp);
 		for (int32 k = from; k < to; k++)
 		{
 			if (k > from && profiles[k] == profiles[k - 1])
@@ -336,27 +314,6 @@ count_candidates(const Scope *s, const int32 *root, int32 *ncandidates)
 	return c;
 }
 
-/* The index of id in the sorted array ids[0..n), or -1. */
-static int32
-sorted_find(const int64 *ids, int32 n, int64 id)
-{
-	int32		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] == id)
-			return mid;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /*
  * Gives each component an id: the old id it shares most members with
  * (greedily, each id once), else a new one, logged as split off.  Old ids
@@ -375,7 +332,7 @@ assign_ids(const Scope *s, const Candidate *cand, int32 ncand, int64 *assigned,
 
 	/* The distinct old ids, sorted, each taken at most once. */
 	memcpy(old_ids, s->old_profile, (Size) s->n * sizeof(int64));
-	qsort(old_ids, s->n, sizeof(int64), int64_cmp);
+	qsort(old_ids, s->n, sizeof(int64), CdpIdCmp);
 	for (int32 i = 0; i < s->n; i++)
 		if (nold == 0 || old_ids[nold - 1] != old_ids[i])
 			old_ids[nold++] = old_ids[i];
@@ -383,7 +340,7 @@ assign_ids(const Scope *s, const Candidate *cand, int32 ncand, int64 *assigned,
 
 	for (int32 i = 0; i < ncand; i++)
 	{
-		int32		k = sorted_find(old_ids, nold, cand[i].profile_id);
+		int32		k = CdpIdFind(old_ids, nold, cand[i].profile_id);
 
 		if (assigned[cand[i].root] != 0 || taken[k])
 			continue;
@@ -405,7 +362,7 @@ assign_ids(const Scope *s, const Candidate *cand, int32 ncand, int64 *assigned,
 	for (int32 i = 0; i < ncand; i++)
 	{
 		const Candidate *c = &cand[i];
-		int32		k = sorted_find(old_ids, nold, c->profile_id);
+		int32		k = CdpIdFind(old_ids, nold, c->profile_id);
 
 		if (taken[k])
 			continue;
@@ -446,6 +403,33 @@ insert_profiles(const int64 *ids, int64 n)
 }
 
 /*
+ * Runs the statements (each taking two bigint[] arguments) on pairs
+ * (a[i], b[i]), WRITE_CHUNK pairs at a time, freeing each chunk's arrays.
+ */
+static void
+exec_in_chunks(CdpPlanCache *plans, const char *const *sql, const int *expected,
+			   int nstatements, const int64 *a, const int64 *b, int64 n)
+{
+	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
+	Datum		args[2];
+	MemoryContext chunk = chunk_context();
+
+	for (int64 start = 0; start < n; start += WRITE_CHUNK)
+	{
+		int			len = Min(WRITE_CHUNK, n - start);
+		MemoryContext old = MemoryContextSwitchTo(chunk);
+
+		args[0] = CdpInt8Array(a + start, len);
+		args[1] = CdpInt8Array(b + start, len);
+		for (int i = 0; i < nstatements; i++)
+			CdpExecute(CdpPlan(&plans[i], sql[i], 2, argtypes), args, expected[i]);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(chunk);
+	}
+	MemoryContextDelete(chunk);
+}
+
+/*
  * Merges ids no component took into their successors: rows removed,
  * aliases kept resolvable.
  */
@@ -463,50 +447,22 @@ merge_ids(const int64 *from, const int64 *into, int64 n)
 		" WHERE p.profile_id = m.absorbed"
 	};
 	static const int merge_result[3] = {SPI_OK_UPDATE, SPI_OK_INSERT, SPI_OK_DELETE};
-	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
-	Datum		args[2];
-	MemoryContext chunk = chunk_context();
 
-	for (int64 start = 0; start < n; start += WRITE_CHUNK)
-	{
-		int			len = Min(WRITE_CHUNK, n - start);
-		MemoryContext old = MemoryContextSwitchTo(chunk);
-
-		args[0] = CdpInt8Array(from + start, len);
-		args[1] = CdpInt8Array(into + start, len);
-		for (int s = 0; s < (int) lengthof(merge_sql); s++)
-			CdpExecute(CdpPlan(&merge_plans[s], merge_sql[s], 2, argtypes), args, merge_result[s]);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(chunk);
-	}
-	MemoryContextDelete(chunk);
+	exec_in_chunks(merge_plans, merge_sql, merge_result, lengthof(merge_sql), from, into, n);
 }
 
 /* Moves identities to their new profiles. */
 static void
 move_identities(const int64 *ids, const int64 *to, int64 n)
 {
-	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
-	Datum		args[2];
-	MemoryContext chunk = chunk_context();
+	static const char *const move_sql[1] = {
+		"UPDATE cdp.identities i SET profile_id = m.profile_id"
+		" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS m(identity_id, profile_id)"
+		" WHERE i.identity_id = m.identity_id"
+	};
+	static const int move_result[1] = {SPI_OK_UPDATE};
 
-	for (int64 start = 0; start < n; start += WRITE_CHUNK)
-	{
-		int			len = Min(WRITE_CHUNK, n - start);
-		MemoryContext old = MemoryContextSwitchTo(chunk);
-
-		args[0] = CdpInt8Array(ids + start, len);
-		args[1] = CdpInt8Array(to + start, len);
-		CdpExecute(CdpPlan(&move_plan,
-						   "UPDATE cdp.identities i SET profile_id = m.profile_id"
-						   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2))"
-						   "      AS m(identity_id, profile_id)"
-						   " WHERE i.identity_id = m.identity_id", 2, argtypes),
-				   args, SPI_OK_UPDATE);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(chunk);
-	}
-	MemoryContextDelete(chunk);
+	exec_in_chunks(&move_plan, move_sql, move_result, 1, ids, to, n);
 }
 
 /* Recomputes the golden records of the given profiles, each once. */
@@ -516,7 +472,7 @@ refresh_distinct(int64 *ids, int64 n)
 	int64		k = 0;
 	MemoryContext chunk = chunk_context();
 
-	qsort(ids, n, sizeof(int64), int64_cmp);
+	qsort(ids, n, sizeof(int64), CdpIdCmp);
 	for (int64 i = 0; i < n; i++)
 		if (k == 0 || ids[k - 1] != ids[i])
 			ids[k++] = ids[i];
@@ -603,7 +559,7 @@ CdpRestitch(int64 profile_id, const char *reason, CdpRestitchResult *result)
 	for (int32 i = 0; i < s.n; i++)
 		if (root[i] == i)
 			result->profiles[result->nprofiles++] = assigned[i];
-	qsort(result->profiles, result->nprofiles, sizeof(int64), int64_cmp);
+	qsort(result->profiles, result->nprofiles, sizeof(int64), CdpIdCmp);
 
 	insert_profiles(new_ids, result->new_profiles);
 	move_identities(moved_ids, moved_to, result->moved);
