@@ -324,6 +324,8 @@ insert_events(const CdpSource *source, CdpEvent *events, int n,
 											 NUM_EVENT_COLUMNS);
 	Datum		values[NUM_EVENT_COLUMNS];
 	bool		nulls[NUM_EVENT_COLUMNS] = {0};
+	const char *type_name = NULL;
+	Datum		type_text = (Datum) 0;
 	Oid			ident_type = CdpTypeOid("ident");
 	int16		ident_len;
 	bool		ident_byval;
@@ -340,7 +342,13 @@ insert_events(const CdpSource *source, CdpEvent *events, int n,
 		if (event_ids[i] == 0)
 			continue;
 		values[COL_EVENT_ID] = Int64GetDatum(event_ids[i]);
-		values[COL_TYPE] = CStringGetTextDatum(e->type);
+		/* Event types are a few constant strings: make each text once. */
+		if (e->type != type_name)
+		{
+			type_name = e->type;
+			type_text = CStringGetTextDatum(type_name);
+		}
+		values[COL_TYPE] = type_text;
 		values[COL_EVENT] = PointerGetDatum(e->event);
 		nulls[COL_EVENT] = (e->event == NULL);
 		values[COL_MESSAGE_ID] = PointerGetDatum(e->message_id);
