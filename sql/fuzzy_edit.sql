@@ -154,6 +154,14 @@ SELECT cdp.levenshtein(repeat('ab', 200), repeat('ba', 200)) AS shifted,
        cdp.levenshtein(repeat('abc', 100) || 'x', 'y' || repeat('abc', 100)) AS ends,
        cdp.levenshtein(repeat('ab', 2000), repeat('ab', 1990)) AS long_prefix,
        cdp.osa_distance('x' || repeat('ab', 200) || 'y', 'z' || repeat('ba', 200) || 'w') AS osa_long;
+-- 600 distinct characters: the bit masks outgrow the stack buffer and go
+-- to the heap.
+SELECT cdp.levenshtein(a, b) AS wide, cdp.levenshtein(a, b, 2) AS wide_bounded,
+       cdp.osa_distance(a, b) AS wide_osa, cdp.damerau_levenshtein(a, b) AS wide_dl
+  FROM (SELECT a, overlay(overlay(overlay(a PLACING 'x' FROM 100) PLACING 'y' FROM 300)
+                          PLACING 'z' FROM 500) AS b
+          FROM (SELECT string_agg(chr(1000 + g), '' ORDER BY g) AS a
+                  FROM generate_series(1, 600) g) s) p;
 
 -- OSA and true Damerau-Levenshtein against the plain matrices, on short
 -- strings over three letters (many transpositions) and across the 64-bit

@@ -94,6 +94,11 @@ SELECT count(*) AS pairs,
 SELECT round(cdp.jaro(repeat('ab', 150), repeat('ba', 150))::numeric, 6) AS long_jaro,
        round(ref_jaro(repeat('ab', 150), repeat('ba', 150))::numeric, 6) AS long_ref,
        round(cdp.jaro_winkler(repeat('x', 400) || 'abc', repeat('x', 400) || 'acb')::numeric, 6) AS very_long;
+-- 600 distinct characters: the bit masks go to the heap.
+SELECT round(cdp.jaro(a, b)::numeric, 6) AS wide_jaro, round(ref_jaro(a, b)::numeric, 6) AS wide_ref
+  FROM (SELECT a, overlay(overlay(a PLACING 'x' FROM 100) PLACING 'y' FROM 300) AS b
+          FROM (SELECT string_agg(chr(1000 + g), '' ORDER BY g) AS a
+                  FROM generate_series(1, 600) g) s) p;
 
 -- q-gram similarity: Jaccard index of the bags of q-grams, the strings
 -- padded with q - 1 marks at both ends.  The reference pads with U+E000.

@@ -215,28 +215,37 @@ CdpFuzzyPeq(uint64 *peq, const uint32 *a, int m, const uint32 *b, int n)
 }
 
 /*
- * CdpFuzzyPeqBlocks returns the bit masks of a[0..m) split into 64-bit
- * words: entry [symbol * words + w] holds positions 64w..64w+63.  alphabet
- * is the number of symbols; buf (of buf_len words) is used when it is large
- * enough, else the table is palloc'd (the caller frees it when it differs
- * from buf).
+ * CdpFuzzyBlocksInit sets blocks up for the pattern a[0..m) over alphabet
+ * symbols in words 64-bit words, with scratch_words of zeroed scratch; buf
+ * (of buf_len words) is used when everything fits.
  */
-uint64 *
-CdpFuzzyPeqBlocks(uint64 *buf, int buf_len, const uint32 *a, int m,
-				  int alphabet, int words)
+void
+CdpFuzzyBlocksInit(CdpFuzzyBlocks *blocks, uint64 *buf, int buf_len,
+				   const uint32 *a, int m, int alphabet, int words,
+				   int scratch_words)
 {
-	Size		len = (Size) alphabet * words;
+	Size		peq_len = (Size) alphabet * words;
+	Size		len = peq_len + scratch_words;
 	uint64	   *peq;
 
-	if (buf_len >= 0 && len <= (Size) buf_len)
+	blocks->allocated = len > (Size) buf_len;
+	if (blocks->allocated)
+		peq = palloc0(len * sizeof(uint64));
+	else
 	{
 		peq = buf;
 		memset(peq, 0, len * sizeof(uint64));
 	}
-	else
-		peq = palloc0(len * sizeof(uint64));
-
 	for (int i = 0; i < m; i++)
 		peq[(Size) a[i] * words + i / 64] |= UINT64CONST(1) << (i % 64);
-	return peq;
+	blocks->peq = peq;
+	blocks->scratch = peq + peq_len;
+}
+
+/* CdpFuzzyBlocksFree releases what CdpFuzzyBlocksInit allocated. */
+void
+CdpFuzzyBlocksFree(CdpFuzzyBlocks *blocks)
+{
+	if (blocks->allocated)
+		pfree(blocks->peq);
 }

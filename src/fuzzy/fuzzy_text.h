@@ -43,8 +43,24 @@ extern int	CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other,
 						  int direct_limit);
 extern void CdpFuzzyPeq(uint64 *peq, const uint32 *a, int m,
 						const uint32 *b, int n);
-extern uint64 *CdpFuzzyPeqBlocks(uint64 *buf, int buf_len, const uint32 *a,
-								 int m, int alphabet, int words);
+
+/*
+ * CdpFuzzyBlocks holds a pattern's bit masks split into 64-bit words
+ * (peq[symbol * words + w] has positions 64w..64w+63) and zeroed scratch
+ * words for the algorithm's state, in one piece: inside the caller's
+ * buffer when they fit, else palloc'd.
+ */
+typedef struct CdpFuzzyBlocks
+{
+	uint64	   *peq;
+	uint64	   *scratch;
+	bool		allocated;
+} CdpFuzzyBlocks;
+
+extern void CdpFuzzyBlocksInit(CdpFuzzyBlocks *blocks, uint64 *buf,
+							   int buf_len, const uint32 *a, int m,
+							   int alphabet, int words, int scratch_words);
+extern void CdpFuzzyBlocksFree(CdpFuzzyBlocks *blocks);
 
 /* CdpFuzzyPrefix counts the leading characters a and b have in common. */
 static inline int

@@ -156,8 +156,8 @@ CdpJaro(CdpFuzzyText *x, CdpFuzzyText *y)
 	int			alphabet;
 	int			matches;
 	int			trans;
-	uint64		inline_peq[PEQ_INLINE_WORDS];
-	uint64	   *peq;
+	uint64		inline_buf[PEQ_INLINE_WORDS];
+	CdpFuzzyBlocks blocks = {inline_buf, NULL, false};
 	uint64	   *used;
 	uint64		used_word;
 	uint32		inline_matched[CDP_FUZZY_INLINE];
@@ -174,32 +174,27 @@ CdpJaro(CdpFuzzyText *x, CdpFuzzyText *y)
 							 : CDP_FUZZY_ASCII_ALPHABET);
 	if (words == 1)
 	{
-		CdpFuzzyPeq(inline_peq, b, n, a, m);
-		peq = inline_peq;
+		CdpFuzzyPeq(inline_buf, b, n, a, m);
 		used = &used_word;
 	}
 	else
 	{
-		peq = CdpFuzzyPeqBlocks(inline_peq, PEQ_INLINE_WORDS - words,
-								b, n, alphabet, words);
-		used = peq == inline_peq ? inline_peq + PEQ_INLINE_WORDS - words
-			: palloc(words * sizeof(uint64));
-		memset(used, 0, words * sizeof(uint64));
+		CdpFuzzyBlocksInit(&blocks, inline_buf, PEQ_INLINE_WORDS,
+						   b, n, alphabet, words, words);
+		used = blocks.scratch;
 	}
 	if (Min(m, n) > CDP_FUZZY_INLINE)
 		a_matched = palloc(Min(m, n) * sizeof(uint32));
 
 	if (words == 1)
-		matches = jaro_matches_word(peq, a, m, n, window, used, a_matched);
+		matches = jaro_matches_word(blocks.peq, a, m, n, window, used,
+									a_matched);
 	else
-		matches = jaro_matches(peq, words, a, m, n, window, used, a_matched);
+		matches = jaro_matches(blocks.peq, words, a, m, n, window, used,
+							   a_matched);
 	trans = matches > 0 ? jaro_transpositions(used, words, b, a_matched) : 0;
 
-	if (peq != inline_peq)
-	{
-		pfree(peq);
-		pfree(used);
-	}
+	CdpFuzzyBlocksFree(&blocks);
 	if (a_matched != inline_matched)
 		pfree(a_matched);
 

@@ -405,8 +405,8 @@ int
 CdpLevenshtein(CdpFuzzyText *x, CdpFuzzyText *y, int max_d)
 {
 	EditPair	p;
-	uint64		inline_peq[PEQ_INLINE_WORDS];
-	uint64	   *peq;
+	uint64		inline_buf[PEQ_INLINE_WORDS];
+	CdpFuzzyBlocks blocks;
 	int			words;
 	int			d;
 
@@ -419,25 +419,16 @@ CdpLevenshtein(CdpFuzzyText *x, CdpFuzzyText *y, int max_d)
 		return p.n;
 	if (p.m <= 64)
 	{
-		CdpFuzzyPeq(inline_peq, p.a, p.m, p.b, p.n);
-		return myers_word(inline_peq, p.m, p.b, p.n, max_d);
+		CdpFuzzyPeq(inline_buf, p.a, p.m, p.b, p.n);
+		return myers_word(inline_buf, p.m, p.b, p.n, max_d);
 	}
 
 	words = (p.m + 63) / 64;
-	peq = CdpFuzzyPeqBlocks(inline_peq, PEQ_INLINE_WORDS - 2 * words,
-							p.a, p.m, p.alphabet, words);
-	if (peq == inline_peq)
-		d = myers_blocks(peq, words, p.m, p.b, p.n, max_d,
-						 inline_peq + PEQ_INLINE_WORDS - 2 * words,
-						 inline_peq + PEQ_INLINE_WORDS - words);
-	else
-	{
-		uint64	   *vec = palloc(2 * words * sizeof(uint64));
-
-		d = myers_blocks(peq, words, p.m, p.b, p.n, max_d, vec, vec + words);
-		pfree(vec);
-		pfree(peq);
-	}
+	CdpFuzzyBlocksInit(&blocks, inline_buf, PEQ_INLINE_WORDS,
+					   p.a, p.m, p.alphabet, words, 2 * words);
+	d = myers_blocks(blocks.peq, words, p.m, p.b, p.n, max_d,
+					 blocks.scratch, blocks.scratch + words);
+	CdpFuzzyBlocksFree(&blocks);
 	return d;
 }
 
@@ -449,9 +440,8 @@ int
 CdpOsaDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 {
 	EditPair	p;
-	uint64		inline_peq[PEQ_INLINE_WORDS];
-	uint64	   *peq;
-	uint64	   *state;
+	uint64		inline_buf[PEQ_INLINE_WORDS];
+	CdpFuzzyBlocks blocks;
 	int			words;
 	int			d;
 
@@ -460,21 +450,15 @@ CdpOsaDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 		return p.n;
 	if (p.m <= 64)
 	{
-		CdpFuzzyPeq(inline_peq, p.a, p.m, p.b, p.n);
-		return osa_word(inline_peq, p.m, p.b, p.n);
+		CdpFuzzyPeq(inline_buf, p.a, p.m, p.b, p.n);
+		return osa_word(inline_buf, p.m, p.b, p.n);
 	}
 
 	words = (p.m + 63) / 64;
-	peq = CdpFuzzyPeqBlocks(inline_peq, PEQ_INLINE_WORDS - 4 * words,
-							p.a, p.m, p.alphabet, words);
-	state = peq == inline_peq ? inline_peq + PEQ_INLINE_WORDS - 4 * words
-		: palloc(4 * words * sizeof(uint64));
-	d = osa_blocks(peq, words, p.m, p.b, p.n, state);
-	if (peq != inline_peq)
-	{
-		pfree(state);
-		pfree(peq);
-	}
+	CdpFuzzyBlocksInit(&blocks, inline_buf, PEQ_INLINE_WORDS,
+					   p.a, p.m, p.alphabet, words, 4 * words);
+	d = osa_blocks(blocks.peq, words, p.m, p.b, p.n, blocks.scratch);
+	CdpFuzzyBlocksFree(&blocks);
 	return d;
 }
 
@@ -518,9 +502,8 @@ int
 CdpIndelDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 {
 	EditPair	p;
-	uint64		inline_peq[PEQ_INLINE_WORDS];
-	uint64	   *peq;
-	uint64	   *s;
+	uint64		inline_buf[PEQ_INLINE_WORDS];
+	CdpFuzzyBlocks blocks;
 	int			words;
 	int			lcs;
 
@@ -528,16 +511,10 @@ CdpIndelDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 	if (p.m == 0)
 		return p.n;
 	words = (p.m + 63) / 64;
-	peq = CdpFuzzyPeqBlocks(inline_peq, PEQ_INLINE_WORDS - words,
-							p.a, p.m, p.alphabet, words);
-	s = peq == inline_peq ? inline_peq + PEQ_INLINE_WORDS - words
-		: palloc(words * sizeof(uint64));
-	lcs = lcs_length(peq, words, p.m, p.b, p.n, s);
-	if (peq != inline_peq)
-	{
-		pfree(s);
-		pfree(peq);
-	}
+	CdpFuzzyBlocksInit(&blocks, inline_buf, PEQ_INLINE_WORDS,
+					   p.a, p.m, p.alphabet, words, words);
+	lcs = lcs_length(blocks.peq, words, p.m, p.b, p.n, blocks.scratch);
+	CdpFuzzyBlocksFree(&blocks);
 	return p.m + p.n - 2 * lcs;
 }
 
