@@ -92,17 +92,15 @@ AS $$
                                   FROM cdp.identities i
                                   LEFT JOIN cdp.sources s ON s.source_id = i.source_id
                                  WHERE i.profile_id = p.profile_id), '[]'),
-        'event_count', (SELECT count(*) FROM cdp.events e JOIN cdp.identities i
-                           ON e.anchor OPERATOR(cdp.=) i.ident WHERE i.profile_id = p.profile_id),
+        'event_count', (SELECT count(*) FROM cdp.profile_events e WHERE e.profile_id = p.profile_id),
         'recent_events', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                           'event_id', r.event_id, 'source', r.source, 'type', r.type,
                                           'event', r.event, 'occurred_at', r.occurred_at)
                                           ORDER BY r.occurred_at DESC, r.event_id DESC)
                                      FROM (SELECT e.event_id, s.name AS source, e.type, e.event, e.occurred_at
-                                             FROM cdp.events e
-                                             JOIN cdp.identities i ON e.anchor OPERATOR(cdp.=) i.ident
+                                             FROM cdp.profile_events e
                                              JOIN cdp.sources s ON s.source_id = e.source_id
-                                            WHERE i.profile_id = p.profile_id
+                                            WHERE e.profile_id = p.profile_id
                                             ORDER BY e.occurred_at DESC, e.event_id DESC
                                             LIMIT 20) r), '[]'))
       FROM cdp.profiles p
