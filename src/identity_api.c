@@ -248,14 +248,12 @@ cdp_unlink(PG_FUNCTION_ARGS)
 				b;
 	Identity	x,
 				y;
-	Oid			argtypes[4] = {INT8OID, INT8OID, TEXTOID, INT8OID};
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		args[3];
 	const char *reason;
 	CdpRestitchResult result;
 	Datum		profiles;
 	CdpLogRows	log;
-	int			ret;
 
 	require(fcinfo, 0, "a");
 	require(fcinfo, 1, "b");
@@ -272,17 +270,13 @@ cdp_unlink(PG_FUNCTION_ARGS)
 	args[0] = Int64GetDatum(Min(x.identity_id, y.identity_id));
 	args[1] = Int64GetDatum(Max(x.identity_id, y.identity_id));
 	args[2] = CStringGetTextDatum(reason);
-	args[3] = Int64GetDatum(x.profile_id);
-	if (cut_plan.plan == NULL || cut_plan.schema != CdpSchemaOid())
-		(void) CdpPlan(&cut_plan,
+	CdpExecute(CdpPlan(&cut_plan,
 					   "WITH cut AS (DELETE FROM cdp.identity_edges WHERE a_id = $1 AND b_id = $2)"
 					   " INSERT INTO cdp.unlinked_pairs (a_id, b_id, reason) VALUES ($1, $2, $3)"
 					   " ON CONFLICT (a_id, b_id) DO UPDATE SET reason = excluded.reason,"
 					   "   unlinked_at = excluded.unlinked_at, unlinked_by = excluded.unlinked_by",
-					   3, argtypes);
-	ret = SPI_execute_plan(cut_plan.plan, args, nulls, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not record the unlinked pair: %s", SPI_result_code_string(ret));
+					   3, argtypes),
+			   args, SPI_OK_INSERT);
 
 	CdpLogRowsInit(&log);
 	CdpLogRow(&log, "unlink", x.profile_id, y.profile_id, x.identity_id, y.identity_id,
