@@ -14,10 +14,9 @@
  */
 #include "postgres.h"
 
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "utils/builtins.h"
 
+#include "digest.h"
 #include "ident.h"
 
 PG_FUNCTION_INFO_V1(cdp_ident_digest);
@@ -78,18 +77,8 @@ sha256_hex(const char *data, int len)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	char		hex[PG_SHA256_DIGEST_LENGTH * 2];
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-	{
-		const char *reason = pg_cryptohash_error(ctx);
-
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute SHA-256: %s", reason);
-	}
-	pg_cryptohash_free(ctx);
+	CdpSha256(data, len, digest);
 	hex_encode((const char *) digest, sizeof(digest), hex);
 	return cstring_to_text_with_len(hex, sizeof(hex));
 }
