@@ -80,7 +80,7 @@ SELECT count(*) AS claimed_ids FROM cdp.ingested_messages WHERE source_id = cdp.
 
 -- Bulk insertion honours constraints added to cdp.events ...
 ALTER TABLE cdp.events ADD CONSTRAINT no_forbidden CHECK (event IS DISTINCT FROM 'Forbidden');
-SELECT pg_temp.try('errors', '{"type": "track", "event": "Forbidden", "userId": "u", "messageId": "f1"}') AS check_constraint;
+SELECT pg_temp.try('errors', '{"type": "track", "event": "Forbidden", "userId": "u", "messageId": "f1", "timestamp": "2026-11-20T10:00:00Z"}') AS check_constraint;
 ALTER TABLE cdp.events DROP CONSTRAINT no_forbidden;
 -- ... and refuses to bypass triggers it would not fire.
 CREATE FUNCTION pg_temp.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
