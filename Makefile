@@ -6,19 +6,22 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = cdp
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
-# Install-script fragments, in dependency order.
+# Install-script fragments, beside each subsystem's C code, in dependency
+# order.
 SQL_FRAGMENTS = \
-	src/sql/schema.sql \
-	src/sql/ident.sql \
-	src/sql/sources.sql \
-	src/sql/events.sql \
-	src/sql/ingest.sql \
-	src/sql/identity.sql \
-	src/sql/profiles.sql \
-	src/sql/fuzzy.sql
+	src/core/schema.sql \
+	src/ident/ident.sql \
+	src/ingest/sources.sql \
+	src/ingest/events.sql \
+	src/ingest/ingest.sql \
+	src/identity/identity.sql \
+	src/profiles/profiles.sql \
+	src/fuzzy/fuzzy.sql
 
+# The script of the version being developed is built from the fragments;
+# released versions' scripts are frozen, and reached by upgrade scripts.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard $(EXTENSION)--*--*.sql)
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 # pg_regress tests (sql/, expected/), in run order.
 REGRESS = \
@@ -45,6 +48,7 @@ CONTRIB_TESTDB = cdp_regression
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
 ISOLATION = \
+	cache_load_error \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \

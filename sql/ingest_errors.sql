@@ -3,13 +3,18 @@
 -- the customer's data, and nothing written.
 SELECT cdp.create_source('errors');
 
+-- The field at fault, when there is one, is reported as the error's
+-- column name (shown in brackets).
 CREATE FUNCTION pg_temp.try(source text, event jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
+DECLARE
+    field text;
 BEGIN
     PERFORM cdp.ingest(source, event);
     RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
+    GET STACKED DIAGNOSTICS field = COLUMN_NAME;
+    RETURN SQLSTATE || ': ' || SQLERRM || coalesce(' [' || nullif(field, '') || ']', '');
 END $$;
 
 SELECT label, pg_temp.try('errors', event::jsonb) AS result
@@ -45,6 +50,8 @@ SELECT label, pg_temp.try('errors', event::jsonb) AS result
     ('far future',           '{"type": "track", "event": "E", "userId": "secret-user", "timestamp": "2999-01-01T00:00:00Z"}'),
     ('messageId object',     '{"type": "track", "event": "E", "userId": "secret-user", "messageId": {}}'),
     ('userId too long',      format('{"type": "track", "event": "E", "userId": "%s"}', repeat('s', 256))),
+    ('userId control char',  '{"type": "track", "event": "E", "userId": "secret\u0007user"}'),
+    ('previousId blank',     '{"type": "alias", "userId": "secret-user", "previousId": "  "}'),
     ('messageId too long',   format('{"type": "track", "event": "E", "userId": "u", "messageId": "%s"}', repeat('s', 256))),
     ('email too long (kept, email skipped)', format('{"type": "identify", "userId": "u", "traits": {"email": "%s"}}', repeat('s', 256)))
   ) AS cases(label, event)
@@ -62,6 +69,9 @@ SELECT pg_temp.try('errors', format('{"type": "track", "event": "E", "userId": "
 
 -- Unknown source, NULL arguments.
 SELECT pg_temp.try('nope', '{"type": "track", "event": "E", "userId": "u"}') AS unknown_source;
+SELECT pg_temp.try('no such source!', '{"type": "track", "event": "E", "userId": "u"}') AS not_a_source_name;
+SELECT pg_temp.try(repeat('s', 100000), '{"type": "track", "event": "E", "userId": "u"}') AS huge_source_name;
+SELECT cdp.source_id('no such source!');
 SELECT pg_temp.try(NULL, '{"type": "track", "event": "E", "userId": "u"}') AS null_source;
 SELECT pg_temp.try('errors', NULL) AS null_event;
 

@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * cdp.c
- *	  Library entry point: module magic, _PG_init and the cdp.* settings.
+ *	  Library entry point: module magic, _PG_init, the cdp.* settings, and
+ *	  each subsystem's initialization.
  *
  * The library works whether or not it is listed in shared_preload_libraries;
  * only the parts that need shared memory or a background worker wait for
- * the preload.
+ * the preload.  Each setting's variable belongs to the subsystem that reads
+ * it and is declared in that subsystem's public header.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,18 +18,11 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "catalog.h"
-#include "cdp.h"
-#include "normalize.h"
-#include "stitch_defer.h"
+#include "ident/ident.h"
+#include "identity/identity.h"
+#include "ingest/ingest.h"
 
 PG_MODULE_MAGIC;
-
-int			cdp_max_event_bytes = 32768;
-char	   *cdp_default_region = NULL;
-bool		cdp_email_provider_rules = false;
-bool		cdp_inline_stitching = true;
-int			cdp_suspect_links = 20;
 
 void		_PG_init(void);
 
@@ -55,7 +50,8 @@ check_default_region(char **newval, void **extra pg_attribute_unused(),
 }
 
 /*
- * _PG_init defines the settings and reserves the "cdp" prefix.
+ * _PG_init defines the settings, reserves the "cdp" prefix and initializes
+ * the subsystems (cache invalidation and transaction callbacks).
  */
 void
 _PG_init(void)
@@ -118,6 +114,7 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("cdp");
 
-	CdpRegisterCacheCallbacks();
-	CdpStitchDeferInit();
+	CdpIdentInit();
+	CdpIngestInit();
+	CdpIdentityInit();
 }

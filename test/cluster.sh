@@ -62,6 +62,7 @@ cluster_start() {
 		echo "cron.database_name = 'postgres'"
 		echo "fsync = off"
 		echo "max_connections = 40"
+		echo "max_prepared_transactions = 4"
 		printf '%s\n' "$@"
 	} >>"$work/data/postgresql.conf"
 	as_server "$inst$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >>"$log" 2>&1

@@ -31,8 +31,8 @@
 
 #include "fuzzy/phonetic.h"
 
-PG_FUNCTION_INFO_V1(cdp_deletion_keys_make);
-PG_FUNCTION_INFO_V1(cdp_phonetic_keys_make);
+PG_FUNCTION_INFO_V1(cdp_deletion_keys);
+PG_FUNCTION_INFO_V1(cdp_phonetic_keys);
 
 /* Bytes of a name whose keys are built on the stack. */
 #define DELETION_INLINE		256
@@ -87,7 +87,7 @@ add_word_keys(const char *w, int len, char *buf, int32 *keys)
 
 /* cdp.deletion_keys(name text) int[] */
 Datum
-cdp_deletion_keys_make(PG_FUNCTION_ARGS)
+cdp_deletion_keys(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	const char *s = VARDATA_ANY(arg);
@@ -158,7 +158,7 @@ cdp_deletion_keys_make(PG_FUNCTION_ARGS)
 
 /* cdp.phonetic_keys(name text) text[] */
 Datum
-cdp_phonetic_keys_make(PG_FUNCTION_ARGS)
+cdp_phonetic_keys(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;

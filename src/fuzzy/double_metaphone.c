@@ -26,9 +26,9 @@
 #include "utils/builtins.h"
 
 #include "fuzzy/phonetic.h"
-#include "translit.h"
+#include "text/text.h"
 
-PG_FUNCTION_INFO_V1(cdp_dmetaphone_encode);
+PG_FUNCTION_INFO_V1(cdp_double_metaphone);
 
 /* Spaces after the word. */
 #define DM_PAD			5
@@ -697,7 +697,7 @@ CdpDoubleMetaphoneAscii(const char *s, int len, int *ascii_len)
 
 /* cdp.double_metaphone(name text) text[] */
 Datum
-cdp_dmetaphone_encode(PG_FUNCTION_ARGS)
+cdp_double_metaphone(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;

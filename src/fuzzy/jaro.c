@@ -27,8 +27,8 @@
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
-PG_FUNCTION_INFO_V1(cdp_jaro_compare);
-PG_FUNCTION_INFO_V1(cdp_jaro_winkler_compare);
+PG_FUNCTION_INFO_V1(cdp_jaro);
+PG_FUNCTION_INFO_V1(cdp_jaro_winkler);
 
 /* Words of bit masks kept on the stack (16 kB). */
 #define PEQ_INLINE_WORDS	CDP_FUZZY_DIRECT
@@ -222,7 +222,7 @@ CdpJaroWinkler(CdpFuzzyText *x, CdpFuzzyText *y)
 
 /* cdp.jaro(a text, b text) float8 */
 Datum
-cdp_jaro_compare(PG_FUNCTION_ARGS)
+cdp_jaro(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;
@@ -238,7 +238,7 @@ cdp_jaro_compare(PG_FUNCTION_ARGS)
 
 /* cdp.jaro_winkler(a text, b text) float8 */
 Datum
-cdp_jaro_winkler_compare(PG_FUNCTION_ARGS)
+cdp_jaro_winkler(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;

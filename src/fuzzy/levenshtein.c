@@ -27,10 +27,10 @@
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
-PG_FUNCTION_INFO_V1(cdp_levenshtein_compare);
-PG_FUNCTION_INFO_V1(cdp_levenshtein_compare_bounded);
-PG_FUNCTION_INFO_V1(cdp_osa_compare);
-PG_FUNCTION_INFO_V1(cdp_damerau_compare);
+PG_FUNCTION_INFO_V1(cdp_levenshtein);
+PG_FUNCTION_INFO_V1(cdp_levenshtein_bounded);
+PG_FUNCTION_INFO_V1(cdp_osa_distance);
+PG_FUNCTION_INFO_V1(cdp_damerau_levenshtein);
 
 /* Words of bit masks kept on the stack (16 kB). */
 #define PEQ_INLINE_WORDS	CDP_FUZZY_DIRECT
@@ -531,7 +531,7 @@ check_max_d(int32 max_d)
 
 /* cdp.levenshtein(a text, b text) int */
 Datum
-cdp_levenshtein_compare(PG_FUNCTION_ARGS)
+cdp_levenshtein(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;
@@ -547,7 +547,7 @@ cdp_levenshtein_compare(PG_FUNCTION_ARGS)
 
 /* cdp.levenshtein(a text, b text, max_d int) int */
 Datum
-cdp_levenshtein_compare_bounded(PG_FUNCTION_ARGS)
+cdp_levenshtein_bounded(PG_FUNCTION_ARGS)
 {
 	int32		max_d = PG_GETARG_INT32(2);
 	CdpFuzzyText a;
@@ -565,7 +565,7 @@ cdp_levenshtein_compare_bounded(PG_FUNCTION_ARGS)
 
 /* cdp.osa_distance(a text, b text) int */
 Datum
-cdp_osa_compare(PG_FUNCTION_ARGS)
+cdp_osa_distance(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;
@@ -581,7 +581,7 @@ cdp_osa_compare(PG_FUNCTION_ARGS)
 
 /* cdp.damerau_levenshtein(a text, b text) int */
 Datum
-cdp_damerau_compare(PG_FUNCTION_ARGS)
+cdp_damerau_levenshtein(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;

@@ -27,7 +27,7 @@
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
-PG_FUNCTION_INFO_V1(cdp_qgram_compare);
+PG_FUNCTION_INFO_V1(cdp_qgram_similarity);
 
 /* Largest q accepted. */
 #define QGRAM_MAX_Q			32
@@ -182,7 +182,7 @@ CdpQgramSimilarity(const CdpFuzzyText *x, const CdpFuzzyText *y, int q)
 
 /* cdp.qgram_similarity(a text, b text, q int DEFAULT 3) float8 */
 Datum
-cdp_qgram_compare(PG_FUNCTION_ARGS)
+cdp_qgram_similarity(PG_FUNCTION_ARGS)
 {
 	int32		q = PG_GETARG_INT32(2);
 	CdpFuzzyText a;

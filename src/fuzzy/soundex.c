@@ -20,9 +20,9 @@
 #include "utils/builtins.h"
 
 #include "fuzzy/phonetic.h"
-#include "translit.h"
+#include "text/text.h"
 
-PG_FUNCTION_INFO_V1(cdp_soundex_encode);
+PG_FUNCTION_INFO_V1(cdp_soundex);
 
 #define SOUNDEX_LEN		4
 
@@ -91,7 +91,7 @@ soundex_code(const char *s, int len, char *out)
 
 /* cdp.soundex(name text) text */
 Datum
-cdp_soundex_encode(PG_FUNCTION_ARGS)
+cdp_soundex(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;

@@ -23,7 +23,7 @@
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
-PG_FUNCTION_INFO_V1(cdp_token_set_compare);
+PG_FUNCTION_INFO_V1(cdp_token_set_similarity);
 
 /* A token: a run of characters without white space. */
 typedef struct Token
@@ -190,7 +190,7 @@ CdpTokenSetSimilarity(const CdpFuzzyText *x, const CdpFuzzyText *y)
 
 /* cdp.token_set_similarity(a text, b text) float8 */
 Datum
-cdp_token_set_compare(PG_FUNCTION_ARGS)
+cdp_token_set_similarity(PG_FUNCTION_ARGS)
 {
 	CdpFuzzyText a;
 	CdpFuzzyText b;

@@ -1,0 +1,153 @@
+/*-------------------------------------------------------------------------
+ *
+ * core.h
+ *	  The public header of src/core: what every other subsystem builds on.
+ *
+ *	  catalog.c		cdp's own tables and types, the config_changed trigger
+ *	  spi_util.c	kept SPI plans and their execution
+ *	  datums.c		arrays, jsonb and other argument values
+ *	  error.c		failures reported rather than raised (CdpError)
+ *	  bulk_insert.c	COPY-style multi-row insertion
+ *	  digest.c		SHA-256
+ *	  iso8601.c		strict timestamp parsing
+ *	  sorted_ids.c	sorted arrays of 64-bit ids
+ *	  union_find.c	disjoint sets
+ *
+ * Nothing here includes another subsystem.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_CORE_H
+#define CDP_CORE_H
+
+#include "postgres.h"
+
+#include "common/sha2.h"
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+
+/* catalog.c: cdp's own objects (errors when missing) and caches of them. */
+extern Oid	CdpSchemaOid(void);
+extern Oid	CdpRelationOid(const char *relname);
+extern Oid	CdpTypeOid(const char *typname);
+
+/*
+ * A backend's cached copy of up to two of cdp's tables, dropped when
+ * either changes (their cdp.config_changed() trigger, or DDL), and read
+ * again when a load was cut short by an error.
+ */
+typedef struct CdpTableCache
+{
+	const char *tables[2];		/* names in schema cdp; NULL when unused */
+	Oid			relids[2];		/* resolved by CdpTableCacheLoading */
+	bool		valid;			/* no change since the load began */
+	bool		loaded;			/* the load finished */
+	MemoryContext cxt;			/* holds what was loaded */
+} CdpTableCache;
+
+extern void CdpTableCacheRegister(CdpTableCache *cache);
+extern MemoryContext CdpTableCacheLoading(CdpTableCache *cache);
+extern void CdpTableCacheLoaded(CdpTableCache *cache);
+
+/* Whether the cache can be used as it is. */
+static inline bool
+CdpTableCacheCurrent(const CdpTableCache *cache)
+{
+	return cache->valid && cache->loaded;
+}
+
+
+/*
+ * spi_util.c: a statement kept across calls, and the cdp schema it was
+ * prepared against (a new schema after DROP and CREATE EXTENSION means new
+ * type OIDs, so the statement is prepared anew).
+ */
+typedef struct CdpPlanCache
+{
+	SPIPlanPtr	plan;
+	Oid			schema;
+} CdpPlanCache;
+
+extern SPIPlanPtr CdpPlan(CdpPlanCache *cache, const char *query, int nargs,
+						  const Oid *argtypes);
+extern void CdpExecute(SPIPlanPtr plan, const Datum *args, int expected);
+extern void CdpExecuteReadOnly(SPIPlanPtr plan, const Datum *args);
+extern void CdpExecuteOnPairs(CdpPlanCache *plans, const char *const *queries,
+							  const int *expected, int nqueries,
+							  const int64 *a, const int64 *b, int64 n);
+
+
+/* datums.c: values passed to and returned from SQL. */
+extern Datum CdpInt8Array(const int64 *values, int n);
+extern Datum CdpInt4Array(const int32 *values, int n);
+extern Datum CdpDatumArray(const Datum *values, int n, Oid elmtype);
+extern Jsonb *CdpEmptyJsonb(void);
+extern Datum CdpJsonbFromString(const char *json);
+
+
+/*
+ * error.c: a failure reported instead of raised, so that a caller can set
+ * a bad input aside and go on (a batch keeps its good events; a trait that
+ * is no valid email is no identifier) or raise it with its own wording.
+ * The strings are static or palloc'd in the caller's memory context, and
+ * never quote customer data.
+ */
+typedef struct CdpError
+{
+	int			sqlerrcode;
+	const char *message;
+	const char *detail;			/* or NULL */
+	const char *hint;			/* or NULL */
+	const char *field;			/* the input field at fault, or NULL */
+} CdpError;
+
+extern bool CdpFail(CdpError *error, int sqlerrcode, const char *message,
+					const char *detail, const char *hint);
+extern void CdpRaise(const CdpError *error) pg_attribute_noreturn();
+extern void CdpRequireArgument(FunctionCallInfo fcinfo, int argno,
+							   const char *name);
+
+
+/*
+ * bulk_insert.c: multi-row insertion into a table (partitioned or not) the
+ * way COPY FROM does it.
+ */
+typedef struct CdpBulkInsert CdpBulkInsert;
+
+extern CdpBulkInsert *CdpBulkInsertBegin(Oid relid, const char *const *columns,
+										 int ncolumns);
+extern void CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values,
+							 const bool *nulls);
+extern void CdpBulkInsertEnd(CdpBulkInsert *bulk);
+
+
+/* digest.c */
+extern void CdpSha256(const void *data, size_t len,
+					  uint8 digest[PG_SHA256_DIGEST_LENGTH]);
+
+
+/* iso8601.c: strict ISO 8601 / RFC 3339 timestamps. */
+extern bool CdpParseIso8601(const char *str, int len, TimestampTz *result);
+
+
+/* sorted_ids.c: the qsort comparison of int64 ids, and binary search. */
+extern int	CdpIdCmp(const void *a, const void *b);
+extern int32 CdpIdFind(const int64 *sorted, int32 n, int64 id);
+
+
+/* union_find.c: disjoint sets over dense integer nodes 0..n-1. */
+typedef struct CdpUnionFind
+{
+	int32		nnodes;
+	int32	   *parent;
+	int32	   *size;			/* component size, valid at roots */
+} CdpUnionFind;
+
+extern CdpUnionFind *CdpUnionFindCreate(int32 nnodes);
+extern int32 CdpUnionFindFind(CdpUnionFind *uf, int32 node);
+extern int32 CdpUnionFindUnion(CdpUnionFind *uf, int32 a, int32 b);
+
+#endif							/* CDP_CORE_H */

@@ -1,0 +1,78 @@
+/*-------------------------------------------------------------------------
+ *
+ * datums.c
+ *	  Values passed to and returned from SQL: arrays of ids and datums,
+ *	  and jsonb.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "core/core.h"
+
+/* CdpInt8Array makes a bigint[] of values[0..n). */
+Datum
+CdpInt8Array(const int64 *values, int n)
+{
+	Datum	   *datums = palloc(Max(n, 1) * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		datums[i] = Int64GetDatum(values[i]);
+	return CdpDatumArray(datums, n, INT8OID);
+}
+
+/* CdpInt4Array makes an integer[] of values[0..n). */
+Datum
+CdpInt4Array(const int32 *values, int n)
+{
+	Datum	   *datums = palloc(Max(n, 1) * sizeof(Datum));
+
+	for (int i = 0; i < n; i++)
+		datums[i] = Int32GetDatum(values[i]);
+	return CdpDatumArray(datums, n, INT4OID);
+}
+
+/* CdpDatumArray makes a one-dimensional array of elmtype from values. */
+Datum
+CdpDatumArray(const Datum *values, int n, Oid elmtype)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elmtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(unconstify(Datum *, values), n, elmtype,
+										   typlen, typbyval, typalign));
+}
+
+/*
+ * CdpEmptyJsonb returns the empty object {}, made once per backend; it
+ * must not be modified.
+ */
+Jsonb *
+CdpEmptyJsonb(void)
+{
+	static Jsonb *empty = NULL;
+
+	if (empty == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		empty = DatumGetJsonbP(CdpJsonbFromString("{}"));
+		MemoryContextSwitchTo(old);
+	}
+	return empty;
+}
+
+/* CdpJsonbFromString parses the JSON text json into a jsonb datum. */
+Datum
+CdpJsonbFromString(const char *json)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
+}

@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * sorted_ids.c
+ *	  Sorted arrays of 64-bit ids: the comparison for qsort, and the
+ *	  binary search.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core/core.h"
+
+/* CdpIdCmp orders int64 values, for qsort and bsearch. */
+int
+CdpIdCmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* CdpIdFind returns the index of id in sorted[0..n), or -1. */
+int32
+CdpIdFind(const int64 *sorted, int32 n, int64 id)
+{
+	int32		lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid] == id)
+			return mid;
+		if (sorted[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}

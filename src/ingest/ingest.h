@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.h
+ *	  The public header of src/ingest: Segment-spec events in.
+ *
+ *	  ingest.c			cdp.ingest(), cdp.ingest_batch(); hands new events to
+ *						the identity graph
+ *	  event_parse.c		validation of an event, its typed fields and time
+ *	  event_identifiers.c	the identifiers an event carries
+ *	  event_store.c		deduplication and set-based inserts
+ *	  partitions.c		the monthly partitions of cdp.events
+ *	  source_cache.c	cdp.sources and cdp.identifier_mappings, cached
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_INGEST_H
+#define CDP_INGEST_H
+
+#include "core/core.h"
+
+/* cdp.max_event_bytes: largest accepted event, in bytes of jsonb */
+extern int	cdp_max_event_bytes;
+
+/* cdp.inline_stitching: stitch new events when their transaction commits */
+extern bool cdp_inline_stitching;
+
+/* Registers the caches' invalidation callbacks; from _PG_init. */
+extern void CdpIngestInit(void);
+
+#endif							/* CDP_INGEST_H */
