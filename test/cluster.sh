@@ -48,7 +48,9 @@ private_install() {
 	cp -rsn "$pkglibdir/." "$inst$pkglibdir/"
 }
 
-# cluster_start LOG [SETTING...]: initdb and start; false on failure.
+# cluster_start LOG [SETTING...]: initdb and start; false on failure.  With
+# CDP_TEST_CLOCK set ('2031-07-01 08:00:00'), the server's clock starts
+# there (libfaketime) and runs on.
 cluster_start() {
 	local log=$1
 	shift
@@ -65,7 +67,15 @@ cluster_start() {
 		echo "max_prepared_transactions = 4"
 		printf '%s\n' "$@"
 	} >>"$work/data/postgresql.conf"
-	as_server "$inst$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >>"$log" 2>&1
+	local clock=()
+	if [ -n "${CDP_TEST_CLOCK:-}" ]; then
+		# The library itself, not the faketime command: that one keeps its
+		# state in shared memory that goes when it exits, after pg_ctl.
+		# Monotonic clocks stay true, or pg_ctl's waits would not end.
+		clock=(timeout 120 env LD_PRELOAD="$(echo /usr/lib/*/faketime/libfaketime.so.1)"
+			FAKETIME="@$CDP_TEST_CLOCK" FAKETIME_DONT_FAKE_MONOTONIC=1)
+	fi
+	as_server "${clock[@]}" "$inst$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >>"$log" 2>&1
 }
 
 cluster_stop() {
