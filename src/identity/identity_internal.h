@@ -41,7 +41,8 @@ extern void CdpRestitch(int64 profile_id, const char *reason,
 						CdpRestitchResult *result);
 
 /* profile_merge.c */
-extern void CdpMergeProfiles(const int64 *absorbed, const int64 *survivor, int64 n);
+extern void CdpMergeProfiles(const int64 *absorbed, const int64 *survivor, int64 n,
+							 bool move_identities);
 
 /* merge_log.c: entries of cdp.merge_log, gathered and written at once. */
 typedef struct CdpLogRows

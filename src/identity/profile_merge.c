@@ -17,10 +17,12 @@ static CdpPlanCache merge_plans[4];
 /*
  * CdpMergeProfiles merges each absorbed[i] into survivor[i]; SPI is
  * connected.  Aliases that pointed at an absorbed profile point at its
- * survivor.
+ * survivor.  move_identities is false for a rebuild, which has moved each
+ * identity to its own new profile already.
  */
 void
-CdpMergeProfiles(const int64 *absorbed, const int64 *survivor, int64 n)
+CdpMergeProfiles(const int64 *absorbed, const int64 *survivor, int64 n,
+				 bool move_identities)
 {
 	static const char *const merge_sql[4] = {
 		"UPDATE cdp.identities i SET profile_id = m.survivor"
@@ -42,8 +44,10 @@ CdpMergeProfiles(const int64 *absorbed, const int64 *survivor, int64 n)
 	};
 	static const int merge_result[4] = {SPI_OK_UPDATE, SPI_OK_UPDATE, SPI_OK_INSERT, SPI_OK_UPDATE};
 
+	int			first = move_identities ? 0 : 1;
+
 	if (n == 0)
 		return;
-	CdpExecuteOnPairs(merge_plans, merge_sql, merge_result, lengthof(merge_sql),
-					  absorbed, survivor, n);
+	CdpExecuteOnPairs(merge_plans + first, merge_sql + first, merge_result + first,
+					  lengthof(merge_sql) - first, absorbed, survivor, n);
 }

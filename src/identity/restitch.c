@@ -501,7 +501,7 @@ CdpRestitch(int64 profile_id, const char *reason, CdpRestitchResult *result)
 
 	insert_profiles(new_ids, result->new_profiles);
 	move_identities(moved_ids, moved_to, result->moved);
-	CdpMergeProfiles(merged_from, merged_into, result->merged_profiles);
+	CdpMergeProfiles(merged_from, merged_into, result->merged_profiles, false);
 	CdpLogRowsWrite(&log);
 	refresh_distinct(touched, ntouched);
 }

@@ -148,7 +148,7 @@ CdpStitchWriteMerges(CdpStitchBatch *b, const int64 *assigned, CdpLogRows *log,
 				  ev->source_id, ev->reason ? ev->reason : ev->rule);
 	}
 	stats->merges += n;
-	CdpMergeProfiles(absorbed, survivor, n);
+	CdpMergeProfiles(absorbed, survivor, n, true);
 }
 
 /* Logs the refused links with the limit that refused them. */
