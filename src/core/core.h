@@ -109,6 +109,7 @@ extern bool CdpFail(CdpError *error, int sqlerrcode, const char *message,
 extern void CdpRaise(const CdpError *error) pg_attribute_noreturn();
 extern void CdpRequireArgument(FunctionCallInfo fcinfo, int argno,
 							   const char *name);
+extern bool CdpIsObjectName(const char *name, int len);
 
 
 /*

@@ -56,3 +56,25 @@ CdpRequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", name)));
 }
+
+/*
+ * CdpIsObjectName tells whether the len bytes at name spell a name of a cdp
+ * object (a source, a match model): 1 to 63 ASCII letters, digits, "_", ".",
+ * ":" or "-", starting with a letter or a digit. The tables' check
+ * constraints state the same rule as a regular expression.
+ */
+bool
+CdpIsObjectName(const char *name, int len)
+{
+	if (len < 1 || len >= NAMEDATALEN)
+		return false;
+	for (int i = 0; i < len; i++)
+	{
+		char		c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  (i > 0 && strchr("_.:-", c) != NULL)))
+			return false;
+	}
+	return true;
+}

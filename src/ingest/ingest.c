@@ -26,23 +26,6 @@ PG_FUNCTION_INFO_V1(cdp_ingest_batch);
 int			cdp_max_event_bytes = 32768;
 bool		cdp_inline_stitching = true;
 
-/* Tells whether name is spelled like a source name (see sources.sql). */
-static bool
-is_source_name(const char *name, int len)
-{
-	if (len < 1 || len >= NAMEDATALEN)
-		return false;
-	for (int i = 0; i < len; i++)
-	{
-		char		c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  (i > 0 && strchr("_.:-", c) != NULL)))
-			return false;
-	}
-	return true;
-}
-
 /* Returns the source called name, raising 42704 when there is none. */
 static const CdpSource *
 lookup_source(text *name)
@@ -50,7 +33,7 @@ lookup_source(text *name)
 	const CdpSource *source = CdpLookupSource(name);
 	int			len = VARSIZE_ANY_EXHDR(name);
 
-	if (source == NULL && is_source_name(VARDATA_ANY(name), len))
+	if (source == NULL && CdpIsObjectName(VARDATA_ANY(name), len))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("source \"%.*s\" does not exist", len, VARDATA_ANY(name)),
@@ -72,7 +55,7 @@ static void
 hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 				 const int64 *event_ids)
 {
-	CdpStitchEvent *evidence = palloc(Max(n, 1) * sizeof(CdpStitchEvent));
+	CdpStitchEvent *evidence = palloc0(Max(n, 1) * sizeof(CdpStitchEvent));
 	int			m = 0;
 
 	for (int i = 0; i < n; i++)
