@@ -20,7 +20,10 @@ SQL_FRAGMENTS = \
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# While 0.2.0 is developed, the upgrade from 0.1.0 is built too: the
+# changes to 0.1.0's objects, then the fragments new in 0.2.0.
+UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 # pg_regress tests (sql/, expected/), in run order.
@@ -65,7 +68,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
 SHLIB_LINK  = $(ICU_LIBS)
 
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql results regression.diffs regression.out .test
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
@@ -75,6 +78,9 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 	cat $(SQL_FRAGMENTS) > $@
+
+$(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_0_2_0)
+	cat $(UPGRADE_0_2_0) > $@
 
 .PHONY: deps test bench demo print-regress print-isolation print-regress-opts print-isolation-opts
 
