@@ -74,3 +74,13 @@ BEGIN
     RETURN found_id;
 END
 $$;
+
+-- Probabilistic matching (new in 0.2.0): the provenance of links a model
+-- makes (the models, review queue and functions of src/match follow).
+ALTER TABLE cdp.identity_edges ADD COLUMN model_id integer;
+ALTER TABLE cdp.identity_edges ADD COLUMN match_weight double precision;
+ALTER TABLE cdp.identity_edges ADD COLUMN probability double precision;
+COMMENT ON COLUMN cdp.identity_edges.model_id IS
+    'rule match: the model (cdp.match_models) whose score made the link';
+COMMENT ON COLUMN cdp.identity_edges.match_weight IS 'rule match: the pair''s match weight';
+COMMENT ON COLUMN cdp.identity_edges.probability IS 'rule match: the pair''s match probability';

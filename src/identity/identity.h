@@ -26,19 +26,42 @@
 /* cdp.suspect_links: links from which an identifier is a suspect */
 extern int	cdp_suspect_links;
 
-/* Evidence that identifiers belong together: an event, or a manual link. */
+/*
+ * Evidence that identifiers belong together: an event, a manual link, or
+ * a probabilistic match.
+ */
 typedef struct CdpStitchEvent
 {
-	int64		event_id;		/* 0 for a manual link */
-	int32		source_id;		/* 0 for a manual link */
+	int64		event_id;		/* 0 for a manual link or a match */
+	int32		source_id;		/* 0 for a manual link or a match */
 	TimestampTz occurred_at;
-	const char *rule;			/* "event", "alias" or "manual" */
-	const char *reason;			/* why, for a manual link; else NULL */
+	const char *rule;			/* "event", "alias", "manual" or "match" */
+	const char *reason;			/* why, for a manual link or a match; else NULL */
 	bool		enforce_limits; /* false: alias and manual links join anyway */
 	int			nidentifiers;
 	Datum	   *identifiers;	/* cdp.ident; the first is whose event it is */
 	Jsonb	   *traits;			/* identify traits of the first identifier */
+	int32		model_id;		/* a match: its model; else 0 */
+	double		match_weight;	/* a match: the pair's weight and probability */
+	double		probability;
 } CdpStitchEvent;
+
+/* What a stitch did. */
+typedef struct CdpStitchStats
+{
+	int64		new_identities;
+	int64		new_profiles;
+	int64		merges;			/* profiles absorbed into another */
+	int64		new_edges;
+	int64		refused;		/* links refused by a kind's limit */
+} CdpStitchStats;
+
+/*
+ * Stitches events[0..n) now, under the stitching lock (held to the end of
+ * the transaction; READ COMMITTED only), adding what it did to *stats.
+ * SPI is connected.
+ */
+extern void CdpStitch(CdpStitchEvent *events, int n, CdpStitchStats *stats);
 
 /*
  * Stitches events[0..n) (copied) when the transaction commits.  Refuses

@@ -33,6 +33,9 @@ CREATE TABLE cdp.identity_edges (
     event_id    bigint,
     source_id   integer,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    model_id    integer,
+    match_weight double precision,
+    probability double precision,
     PRIMARY KEY (a_id, b_id),
     CONSTRAINT identity_edges_order_check CHECK (a_id < b_id),
     CONSTRAINT identity_edges_rule_check
@@ -41,6 +44,10 @@ CREATE TABLE cdp.identity_edges (
 CREATE INDEX identity_edges_b_id_idx ON cdp.identity_edges (b_id);
 COMMENT ON TABLE cdp.identity_edges IS
     'links between identities, with why: rule (event, alias, manual, match), reason, event, source';
+COMMENT ON COLUMN cdp.identity_edges.model_id IS
+    'rule match: the model (cdp.match_models) whose score made the link';
+COMMENT ON COLUMN cdp.identity_edges.match_weight IS 'rule match: the pair''s match weight';
+COMMENT ON COLUMN cdp.identity_edges.probability IS 'rule match: the pair''s match probability';
 SELECT pg_catalog.pg_extension_config_dump('cdp.identity_edges', '');
 
 -- Pairs cut by cdp.unlink(): no later evidence joins them directly again.

@@ -11,19 +11,9 @@
 
 #include "identity/identity.h"
 
-/* stitch.c: what a stitch did. */
-typedef struct CdpStitchStats
-{
-	int64		new_identities;
-	int64		new_profiles;
-	int64		merges;			/* profiles absorbed into another */
-	int64		new_edges;
-	int64		refused;		/* links refused by a kind's limit */
-} CdpStitchStats;
-
+/* stitch.c */
 extern void CdpStitchCheckIsolation(void);
 extern void CdpStitchLock(void);
-extern void CdpStitch(CdpStitchEvent *events, int n, CdpStitchStats *stats);
 
 /* restitch.c: what a rebuild found and did. */
 typedef struct CdpRestitchResult

@@ -178,7 +178,8 @@ void
 CdpStitchWriteEdges(CdpStitchBatch *b, CdpStitchStats *stats)
 {
 	static const char *const edge_columns[] = {
-		"a_id", "b_id", "rule", "reason", "event_id", "source_id", "created_at"
+		"a_id", "b_id", "rule", "reason", "event_id", "source_id", "created_at",
+		"model_id", "match_weight", "probability"
 	};
 	int64	   *known_a = palloc(Max(b->nlinks, 1) * sizeof(int64));
 	int64	   *known_b = palloc(Max(b->nlinks, 1) * sizeof(int64));
@@ -186,6 +187,7 @@ CdpStitchWriteEdges(CdpStitchBatch *b, CdpStitchStats *stats)
 	cdp_pairset_hash *existing = cdp_pairset_create(CurrentMemoryContext, 16, NULL);
 	CdpBulkInsert *bulk;
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	bool		any_match = false;
 
 	if (b->nlinks == 0)
 		return;
@@ -218,15 +220,21 @@ CdpStitchWriteEdges(CdpStitchBatch *b, CdpStitchStats *stats)
 		CdpStitchAddResultPairs(existing);
 	}
 
+	/*
+	 * The columns of a match's provenance only when there is a match: a
+	 * database not yet updated to them still stitches its events.
+	 */
+	for (int e = 0; e < b->nevents && !any_match; e++)
+		any_match = (b->events[e].model_id != 0);
 	bulk = CdpBulkInsertBegin(CdpRelationOid("identity_edges"), edge_columns,
-							  lengthof(edge_columns));
+							  any_match ? lengthof(edge_columns) : lengthof(edge_columns) - 3);
 	for (int i = 0; i < b->nlinks; i++)
 	{
 		CdpStitchLink *l = &b->links[i];
 		CdpStitchEvent *ev = &b->events[l->event];
 		CdpPairKey	key = CdpStitchPair(b->nodes[l->a].identity_id, b->nodes[l->b].identity_id);
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[10];
+		bool		nulls[10] = {0};
 
 		if (cdp_pairset_lookup(existing, key) != NULL)
 			continue;
@@ -240,6 +248,10 @@ CdpStitchWriteEdges(CdpStitchBatch *b, CdpStitchStats *stats)
 		values[5] = Int32GetDatum(ev->source_id);
 		nulls[5] = (ev->source_id == 0);
 		values[6] = TimestampTzGetDatum(now);
+		values[7] = Int32GetDatum(ev->model_id);
+		values[8] = Float8GetDatum(ev->match_weight);
+		values[9] = Float8GetDatum(ev->probability);
+		nulls[7] = nulls[8] = nulls[9] = (ev->model_id == 0);
 		CdpBulkInsertRow(bulk, values, nulls);
 		stats->new_edges++;
 	}
