@@ -1,0 +1,12 @@
+-- A generic matching model for person records in FEBRL's columns
+-- (given_name, surname, street_number, address_1, address_2, suburb,
+-- postcode, state, date_of_birth, soc_sec_id), used by the regression
+-- test on FEBRL and by the benchmark on FEBRL and on generated records.
+-- Written from what person records look like, not fitted to one data
+-- set: names compared by exact value (term frequency adjusted) and
+-- Jaro-Winkler, dates by exact value, one edit and distance, ids and
+-- postcodes by exact value and one edit; blocking on the date of birth, the
+-- id, phonetic codes of both names, swapped names, and the address, each
+-- rule leaving out empty values (in SQL '' = '' holds: a rule without the
+-- guard pairs every two records that lack the value).
+\set person_model '{"comparisons": [{"name": "given_name", "column": "given_name", "levels": [{"exact": true, "tf": true}, {"jaro_winkler": 0.92}, {"jaro_winkler": 0.8}]}, {"name": "surname", "column": "surname", "levels": [{"exact": true, "tf": true}, {"jaro_winkler": 0.92}, {"jaro_winkler": 0.8}]}, {"name": "date_of_birth", "column": "date_of_birth", "levels": [{"exact": true}, {"damerau_levenshtein": 1}, {"date_within_days": 366}]}, {"name": "soc_sec_id", "column": "soc_sec_id", "levels": [{"exact": true}, {"damerau_levenshtein": 1}]}, {"name": "street_number", "column": "street_number", "levels": [{"exact": true}]}, {"name": "address_1", "column": "address_1", "levels": [{"exact": true}, {"jaro_winkler": 0.9}, {"token_set": 0.6}]}, {"name": "suburb", "column": "suburb", "levels": [{"exact": true, "tf": true}, {"jaro_winkler": 0.9}]}, {"name": "postcode", "column": "postcode", "levels": [{"exact": true}, {"damerau_levenshtein": 1}]}, {"name": "state", "column": "state", "levels": [{"exact": true}]}], "blocking": ["l.date_of_birth = r.date_of_birth AND l.date_of_birth <> ''''", "l.soc_sec_id = r.soc_sec_id AND l.soc_sec_id <> ''''", "cdp.soundex(l.given_name) = cdp.soundex(r.given_name) AND cdp.soundex(l.surname) = cdp.soundex(r.surname) AND cdp.soundex(l.given_name) <> '''' AND cdp.soundex(l.surname) <> ''''", "l.given_name = r.surname AND l.surname = r.given_name AND l.given_name <> '''' AND l.surname <> ''''", "l.postcode = r.postcode AND l.street_number = r.street_number AND l.postcode <> '''' AND l.street_number <> ''''", "l.surname = r.surname AND l.suburb = r.suburb AND l.surname <> '''' AND l.suburb <> ''''"]}'
