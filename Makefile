@@ -17,13 +17,14 @@ SQL_FRAGMENTS = \
 	src/identity/identity.sql \
 	src/profiles/profiles.sql \
 	src/fuzzy/fuzzy.sql \
-	src/match/match.sql
+	src/match/match.sql \
+	src/match/match_link.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
 # While 0.2.0 is developed, the upgrade from 0.1.0 is built too: the
 # changes to 0.1.0's objects, then the fragments new in 0.2.0.
-UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/match/match.sql
+UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/match/match.sql src/match/match_link.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -46,7 +47,8 @@ REGRESS = \
 	stitch \
 	sample_stitch \
 	match_spec \
-	match_febrl
+	match_febrl \
+	match_link
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

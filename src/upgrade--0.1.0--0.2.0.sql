@@ -76,7 +76,7 @@ END
 $$;
 
 -- Probabilistic matching (new in 0.2.0): the provenance of links a model
--- makes (the models, review queue and functions of src/match follow).
+-- makes, then the models, review queue and functions of src/match.
 ALTER TABLE cdp.identity_edges ADD COLUMN model_id integer;
 ALTER TABLE cdp.identity_edges ADD COLUMN match_weight double precision;
 ALTER TABLE cdp.identity_edges ADD COLUMN probability double precision;

@@ -2,7 +2,8 @@
  *
  * match.h
  *	  The public header of src/match: probabilistic record linkage
- *	  (Fellegi-Sunter) over any relation.
+ *	  (Fellegi-Sunter) over any relation and over the profiles' golden
+ *	  records, feeding the identity graph.
  *
  *	  match_spec.c			the model spec; cdp.create_match_model()
  *	  match_records.c		records held in memory
@@ -11,6 +12,8 @@
  *	  match_train.c			u by sampling, m by EM, the prior
  *	  match_score.c			cdp.train_match_model(), match_pairs(), explain_match()
  *	  match_cluster.c		cdp.match_clusters()
+ *	  match_link.c			cdp.link_matches(), match_profile(): into the identity graph
+ *	  match_review.c		cdp.review_match()
  *
  *-------------------------------------------------------------------------
  */
