@@ -47,6 +47,7 @@ REGRESS = \
 	stitch \
 	sample_stitch \
 	match_spec \
+	gen_people \
 	match_febrl \
 	match_link
 REGRESS_OPTS = --load-extension=$(EXTENSION)
