@@ -124,6 +124,43 @@ UPDATE truth t SET profile_id = i.profile_id FROM cdp.identities i
 SELECT * FROM stitch_summary;
 
 \echo
+\echo '== Probabilistic matching: profiles no shared identifier joined, but the same person'
+\echo '   (a typo, a nickname, another e-mail): a model over the golden records, trained'
+\echo '   without ground truth, links pairs at probability 0.999 and queues 0.9 to 0.999'
+SELECT cdp.create_match_model('customers', $spec$
+{"comparisons": [
+   {"name": "first_name", "expr": "lower(traits->>'firstName')",
+    "levels": [{"exact": true, "tf": true}, {"jaro_winkler": 0.92}, {"jaro_winkler": 0.8}]},
+   {"name": "last_name", "expr": "lower(traits->>'lastName')",
+    "levels": [{"exact": true, "tf": true}, {"jaro_winkler": 0.92}, {"jaro_winkler": 0.8}]},
+   {"name": "birthday", "expr": "traits->>'birthday'",
+    "levels": [{"exact": true}, {"damerau_levenshtein": 1}, {"date_within_days": 366}]},
+   {"name": "postcode", "expr": "traits->'address'->>'postalCode'", "levels": [{"exact": true}]},
+   {"name": "street", "expr": "lower(traits->'address'->>'street')",
+    "levels": [{"exact": true}, {"token_set": 0.6}]},
+   {"name": "email_user", "expr": "split_part(lower(traits->>'email'), '@', 1)",
+    "levels": [{"exact": true}, {"jaro_winkler": 0.9}]}],
+ "blocking": [
+   "lower(l.traits->>'lastName') = lower(r.traits->>'lastName') AND (l.traits->>'birthday') = (r.traits->>'birthday')",
+   "(l.traits->>'birthday') = (r.traits->>'birthday') AND (l.traits->'address'->>'postalCode') = (r.traits->'address'->>'postalCode')",
+   "cdp.soundex(l.traits->>'firstName') = cdp.soundex(r.traits->>'firstName') AND lower(l.traits->'address'->>'street') = lower(r.traits->'address'->>'street')"]}
+$spec$) AS model_id \gset
+SELECT t->'lambda' AS prior, t->'records' AS profiles, t->'seconds' AS seconds
+  FROM cdp.train_match_model('customers', 'cdp.profiles', 'profile_id') t;
+SELECT r->>'pairs_scored' AS pairs_scored, r->>'linked' AS linked, r->>'merges' AS merges,
+       r->>'refused_by_limits' AS refused_by_limits, r->>'queued_for_review' AS queued_for_review
+  FROM cdp.link_matches('customers', 0.999, 0.9) r;
+UPDATE truth t SET profile_id = i.profile_id FROM cdp.identities i
+ WHERE i.ident::text = t.kind || ':' || t.normalized;
+SELECT * FROM stitch_summary;
+\echo '   ... one pair waiting for a person, with its evidence:'
+SELECT e->>'comparison' AS comparison, e->>'level' AS level, e->>'left_value' AS left_value,
+       e->>'right_value' AS right_value, round((e->>'weight')::numeric, 2) AS weight
+  FROM (SELECT explanation FROM cdp.match_review WHERE status = 'pending'
+         ORDER BY probability DESC, review_id LIMIT 1) r,
+       jsonb_array_elements(r.explanation) e;
+
+\echo
 \echo '== One person, stitched from every channel'
 CREATE TEMP TABLE showcase AS
 SELECT p.profile_id
