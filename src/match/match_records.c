@@ -31,40 +31,22 @@
 /* Rows fetched per round trip of the cursor. */
 #define FETCH_ROWS	10000
 
-typedef struct IdEntry
+/*
+ * A string and a number: an id and its record's index (by_id), or a value
+ * and how many records hold it (term frequencies).
+ */
+typedef struct StringEntry
 {
-	const char *id;
-	int32		index;
+	const char *key;
+	int64		number;
 	uint32		hash;
 	char		status;
-} IdEntry;
+} StringEntry;
 
-#define SH_PREFIX		idmap
-#define SH_ELEMENT_TYPE	IdEntry
+#define SH_PREFIX		strmap
+#define SH_ELEMENT_TYPE	StringEntry
 #define SH_KEY_TYPE		const char *
-#define SH_KEY			id
-#define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
-#define SH_EQUAL(tb, a, b) (strcmp(a, b) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a)	((a)->hash)
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-/* A value's count, for term frequencies. */
-typedef struct ValueCount
-{
-	const char *value;
-	int64		count;
-	uint32		hash;
-	char		status;
-} ValueCount;
-
-#define SH_PREFIX		valuecount
-#define SH_ELEMENT_TYPE	ValueCount
-#define SH_KEY_TYPE		const char *
-#define SH_KEY			value
+#define SH_KEY			key
 #define SH_HASH_KEY(tb, key) hash_bytes((const unsigned char *) (key), strlen(key))
 #define SH_EQUAL(tb, a, b) (strcmp(a, b) == 0)
 #define SH_STORE_HASH
@@ -247,7 +229,7 @@ add_record(CdpMatchRecords *records, const CdpMatchModel *model, HeapTuple tuple
 {
 	int32		i = records->n;
 	bool		found;
-	IdEntry    *entry;
+	StringEntry *entry;
 	int			len;
 	char	   *id = copy_text(records, tuple, desc, 1, &len);
 
@@ -255,13 +237,13 @@ add_record(CdpMatchRecords *records, const CdpMatchModel *model, HeapTuple tuple
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("id column \"%s\" of the records has a NULL", id_column)));
-	entry = idmap_insert(records->by_id, id, &found);
+	entry = strmap_insert(records->by_id, id, &found);
 	if (found)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("id column \"%s\" of the records is not unique", id_column),
 				 errhint("Match on a relation whose id column has one row per value.")));
-	entry->index = i;
+	entry->number = i;
 	records->ids[i] = id;
 	for (int c = 0; c < model->ncomparisons; c++)
 	{
@@ -289,7 +271,7 @@ add_record(CdpMatchRecords *records, const CdpMatchModel *model, HeapTuple tuple
 static void
 count_terms(CdpMatchRecords *records, int c)
 {
-	valuecount_hash *counts = valuecount_create(CurrentMemoryContext, 1024, NULL);
+	strmap_hash *counts = strmap_create(CurrentMemoryContext, 1024, NULL);
 	int64		nonnull = 0;
 
 	records->tf[c] = palloc_extended(Max(records->n, 1) * sizeof(double),
@@ -297,20 +279,20 @@ count_terms(CdpMatchRecords *records, int c)
 	for (int32 i = 0; i < records->n; i++)
 	{
 		bool		found;
-		ValueCount *vc;
+		StringEntry *vc;
 
 		if (records->values[c][i] == NULL)
 			continue;
-		vc = valuecount_insert(counts, records->values[c][i], &found);
+		vc = strmap_insert(counts, records->values[c][i], &found);
 		if (!found)
-			vc->count = 0;
-		vc->count++;
+			vc->number = 0;
+		vc->number++;
 		nonnull++;
 	}
 	for (int32 i = 0; i < records->n; i++)
 		if (records->values[c][i] != NULL)
-			records->tf[c][i] = (double) valuecount_lookup(counts, records->values[c][i])->count / nonnull;
-	valuecount_destroy(counts);
+			records->tf[c][i] = (double) strmap_lookup(counts, records->values[c][i])->number / nonnull;
+	strmap_destroy(counts);
 }
 
 /*
@@ -339,7 +321,7 @@ CdpLoadMatchRecords(const CdpMatchModel *model, Oid relid, const char *id_column
 	records->numbers = palloc0(model->ncomparisons * sizeof(double *));
 	records->tf = palloc0(model->ncomparisons * sizeof(double *));
 	records->unreadable = palloc0(model->ncomparisons * sizeof(int64));
-	records->by_id = idmap_create(cxt, 1024, NULL);
+	records->by_id = strmap_create(cxt, 1024, NULL);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT (%s)::text", quote_identifier(id_column));
@@ -393,7 +375,7 @@ CdpLoadMatchRecords(const CdpMatchModel *model, Oid relid, const char *id_column
 int32
 CdpMatchRecordIndex(const CdpMatchRecords *records, const char *id)
 {
-	IdEntry    *entry = idmap_lookup((idmap_hash *) records->by_id, id);
+	StringEntry *entry = strmap_lookup((strmap_hash *) records->by_id, id);
 
-	return entry ? entry->index : -1;
+	return entry ? (int32) entry->number : -1;
 }
