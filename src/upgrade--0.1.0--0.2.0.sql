@@ -3,7 +3,7 @@
 
 -- Every C function is bound to the symbol cdp_<SQL name> (the library keeps
 -- the 0.1.0 names too, for pg_upgrade and for the time before this update:
--- src/legacy.c).
+-- src/core/legacy.c).
 CREATE OR REPLACE FUNCTION cdp.ident(kind text, value text) RETURNS cdp.ident
     LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'cdp_ident';
 CREATE OR REPLACE FUNCTION cdp.normalize_email(email text) RETURNS text
