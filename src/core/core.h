@@ -137,6 +137,7 @@ extern bool CdpParseIso8601(const char *str, int len, TimestampTz *result);
 /* sorted_ids.c: the qsort comparison of int64 ids, and binary search. */
 extern int	CdpIdCmp(const void *a, const void *b);
 extern int32 CdpIdFind(const int64 *sorted, int32 n, int64 id);
+extern int64 CdpIdSortUnique(int64 *ids, int64 n);
 
 
 /* union_find.c: disjoint sets over dense integer nodes 0..n-1. */

@@ -40,3 +40,16 @@ CdpIdFind(const int64 *sorted, int32 n, int64 id)
 	}
 	return -1;
 }
+
+/* CdpIdSortUnique sorts ids[0..n) and drops repeats; returns how many are left. */
+int64
+CdpIdSortUnique(int64 *ids, int64 n)
+{
+	int64		k = 0;
+
+	qsort(ids, n, sizeof(int64), CdpIdCmp);
+	for (int64 i = 0; i < n; i++)
+		if (k == 0 || ids[k - 1] != ids[i])
+			ids[k++] = ids[i];
+	return k;
+}

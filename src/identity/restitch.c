@@ -406,14 +406,9 @@ move_identities(const int64 *ids, const int64 *to, int64 n)
 static void
 refresh_distinct(int64 *ids, int64 n)
 {
-	int64		k = 0;
+	int64		k = CdpIdSortUnique(ids, n);
 	MemoryContext chunk = AllocSetContextCreate(CurrentMemoryContext, "cdp refresh chunk",
 												ALLOCSET_DEFAULT_SIZES);
-
-	qsort(ids, n, sizeof(int64), CdpIdCmp);
-	for (int64 i = 0; i < n; i++)
-		if (k == 0 || ids[k - 1] != ids[i])
-			ids[k++] = ids[i];
 
 	for (int64 start = 0; start < k; start += REFRESH_CHUNK)
 	{

@@ -398,15 +398,7 @@ representatives(List *found_lists[2], int64 **profiles, Representative **reps)
 			(*profiles)[n++] = f->right;
 		}
 	}
-	qsort(*profiles, n, sizeof(int64), CdpIdCmp);
-	{
-		int			k = 0;
-
-		for (int i = 0; i < n; i++)
-			if (k == 0 || (*profiles)[k - 1] != (*profiles)[i])
-				(*profiles)[k++] = (*profiles)[i];
-		n = k;
-	}
+	n = (int) CdpIdSortUnique(*profiles, n);
 	*reps = palloc0(Max(n, 1) * sizeof(Representative));
 	arg = CdpInt8Array(*profiles, n);
 	CdpExecute(CdpPlan(&representative_plan,
