@@ -61,14 +61,14 @@ CdpTableCacheCurrent(const CdpTableCache *cache)
 
 
 /*
- * spi_util.c: a statement kept across calls, and the cdp schema it was
- * prepared against (a new schema after DROP and CREATE EXTENSION means new
- * type OIDs, so the statement is prepared anew).
+ * spi_util.c: a statement kept across calls, and the cdp extension it was
+ * prepared against (after DROP and CREATE EXTENSION its types have new
+ * OIDs, so the statement is prepared anew).
  */
 typedef struct CdpPlanCache
 {
 	SPIPlanPtr	plan;
-	Oid			schema;
+	Oid			extension;
 } CdpPlanCache;
 
 extern SPIPlanPtr CdpPlan(CdpPlanCache *cache, const char *query, int nargs,

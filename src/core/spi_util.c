@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "utils/memutils.h"
 
 #include "core/core.h"
@@ -20,14 +21,15 @@
  * sequential scan) would stay long after it stopped fitting.  The plan
  * cache revalidates kept statements when the objects they use change, but
  * not their argument types: when the extension was dropped and created
- * again (a new cdp schema, new type OIDs) the statement is prepared anew.
+ * again (new type OIDs; the cdp schema itself may survive the drop) the
+ * statement is prepared anew.
  */
 SPIPlanPtr
 CdpPlan(CdpPlanCache *cache, const char *query, int nargs, const Oid *argtypes)
 {
-	Oid			schema = CdpSchemaOid();
+	Oid			extension = get_extension_oid("cdp", false);
 
-	if (cache->plan != NULL && cache->schema != schema)
+	if (cache->plan != NULL && cache->extension != extension)
 	{
 		SPI_freeplan(cache->plan);
 		cache->plan = NULL;
@@ -41,7 +43,7 @@ CdpPlan(CdpPlanCache *cache, const char *query, int nargs, const Oid *argtypes)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
 		cache->plan = plan;
-		cache->schema = schema;
+		cache->extension = extension;
 	}
 	return cache->plan;
 }
