@@ -180,7 +180,8 @@ cdp_why_linked(PG_FUNCTION_ARGS)
 	CdpIdentity x,
 				y;
 	ProfileGraph g;
-	int32		to;
+	int32		from,
+				to;
 	int32	   *parent_edge;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -191,10 +192,19 @@ cdp_why_linked(PG_FUNCTION_ARGS)
 	{
 		read_profile(x.profile_id, &g);
 		build_adjacency(&g);
+		from = CdpIdFind(g.ids, g.n, x.identity_id);
 		to = CdpIdFind(g.ids, g.n, y.identity_id);
-		parent_edge = search(&g, CdpIdFind(g.ids, g.n, x.identity_id), to);
-		if (parent_edge[to] != -2)
-			emit_chain(&g, parent_edge, to, rsinfo);
+
+		/*
+		 * All reads share the calling query's snapshot, so both are members;
+		 * should that ever not hold, there is no chain to show.
+		 */
+		if (from >= 0 && to >= 0)
+		{
+			parent_edge = search(&g, from, to);
+			if (parent_edge[to] != -2)
+				emit_chain(&g, parent_edge, to, rsinfo);
+		}
 	}
 	SPI_finish();
 	return (Datum) 0;
