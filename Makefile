@@ -46,10 +46,12 @@ REGRESS = \
 	settings \
 	stitch \
 	sample_stitch \
+	admin_mistakes \
 	match_spec \
 	gen_people \
 	match_febrl \
-	match_link
+	match_link \
+	ingest_limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

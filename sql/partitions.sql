@@ -24,6 +24,35 @@ SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds,
  GROUP BY c.relname, c.oid ORDER BY c.relname;
 RESET TimeZone;
 
+-- The bounds are exact UTC months whatever the session's TimeZone and
+-- DateStyle: a session with odd settings (EST-3 is UTC+3 in POSIX terms;
+-- 'IST' printed under DateStyle Postgres reads back as Israel) makes the
+-- month, and events at the very start and end of it go in afterwards.
+SET TimeZone = 'EST-3';
+SET DateStyle = 'SQL, MDY';
+SELECT cdp.ingest('partitions_app', '{"type": "track", "event": "E", "userId": "u", "messageId": "tz1", "timestamp": "1999-06-15T12:00:00Z"}') > 0 AS ingested;
+SET TimeZone = 'Asia/Kolkata';
+SET DateStyle = 'Postgres';
+SELECT cdp.ingest('partitions_app', '{"type": "track", "event": "E", "userId": "u", "messageId": "tz2", "timestamp": "2001-03-15T12:00:00Z"}') > 0 AS ingested;
+RESET TimeZone;
+RESET DateStyle;
+SELECT cdp.ingest_batch('partitions_app', '[
+  {"type": "track", "event": "E", "userId": "u", "messageId": "tz3", "timestamp": "1999-06-01T00:00:00Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "tz4", "timestamp": "1999-06-30T23:59:59.999999Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "tz5", "timestamp": "1999-07-01T00:00:00Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "tz6", "timestamp": "2001-03-01T00:00:00Z"},
+  {"type": "track", "event": "E", "userId": "u", "messageId": "tz7", "timestamp": "2001-02-28T23:59:59Z"}
+]');
+SET TimeZone = 'UTC';
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds, count(e.*) AS events
+  FROM pg_inherits i
+  JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN cdp.events e ON e.tableoid = c.oid AND e.source_id = cdp.source_id('partitions_app')
+ WHERE i.inhparent = 'cdp.events'::regclass
+   AND c.relname IN ('events_1999_06', 'events_1999_07', 'events_2001_02', 'events_2001_03')
+ GROUP BY c.relname, c.oid ORDER BY c.relname;
+RESET TimeZone;
+
 -- Partitions can be made ahead of time; doing it twice is harmless.
 SELECT cdp.ensure_event_partition('2027-01-15T00:00:00Z');
 SELECT cdp.ensure_event_partition('2027-01-31T23:00:00Z');
@@ -52,6 +81,8 @@ SELECT to_regclass('cdp.events_2025_05') IS NOT NULL AS exists;
 \set VERBOSITY sqlstate
 SELECT cdp.ensure_event_partition('infinity');
 SELECT cdp.ensure_event_partition(NULL);
+SELECT cdp.ensure_event_partition('1969-12-31T23:59:59Z');
+SELECT cdp.ensure_event_partition('4713-01-15 BC');
 \set VERBOSITY default
 CREATE ROLE cdp_partition_user;
 GRANT USAGE ON SCHEMA cdp TO cdp_partition_user;

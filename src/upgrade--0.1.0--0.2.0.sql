@@ -75,6 +75,133 @@ BEGIN
 END
 $$;
 
+-- Partition bounds are exact UTC months whatever the session's TimeZone
+-- and DateStyle; times before 1970 are refused.
+CREATE OR REPLACE FUNCTION cdp.ensure_event_partition(at timestamptz)
+RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+    month_start timestamp := date_trunc('month', at AT TIME ZONE 'UTC');
+    part_name   text := 'events_' || to_char(month_start, 'YYYY_MM');
+    part        regclass;
+BEGIN
+    IF at IS NULL OR isfinite(at) IS NOT TRUE THEN
+        RAISE EXCEPTION 'partition time must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Events are never older (see event_parse.c); it also keeps the names
+    -- unique, as to_char writes 4713 BC and 4713 AD alike.
+    IF at < '1970-01-01 00:00:00+00' THEN
+        RAISE EXCEPTION 'partition time is before 1970' USING ERRCODE = 'datetime_field_overflow';
+    END IF;
+    part := to_regclass('cdp.' || quote_ident(part_name));
+    IF part IS NOT NULL THEN
+        RETURN part;
+    END IF;
+    -- Taking the lock also reads the catalog changes committed meanwhile,
+    -- so the second look sees a partition another session just added.
+    LOCK TABLE cdp.events IN SHARE UPDATE EXCLUSIVE MODE;
+    part := to_regclass('cdp.' || quote_ident(part_name));
+    IF part IS NOT NULL THEN
+        RETURN part;
+    END IF;
+    EXECUTE format('CREATE TABLE cdp.%I (LIKE cdp.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS'
+                   ' INCLUDING STORAGE INCLUDING COMPRESSION)', part_name);
+    EXECUTE format('ALTER TABLE cdp.events ATTACH PARTITION cdp.%I FOR VALUES FROM (%L) TO (%L)',
+                   part_name, month_start AT TIME ZONE 'UTC',
+                   (month_start + interval '1 month') AT TIME ZONE 'UTC');
+    RETURN ('cdp.' || quote_ident(part_name))::regclass;
+END
+$$;
+
+-- A custom identifier kind in use cannot be deleted.
+CREATE OR REPLACE FUNCTION cdp.identifier_kinds_guard() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        RAISE EXCEPTION 'cdp.identifier_kinds cannot be truncated'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'It holds the built-in identifier kinds.';
+    ELSIF TG_OP = 'INSERT' THEN
+        IF NEW.code < 100 THEN
+            RAISE EXCEPTION 'identifier kind codes below 100 are reserved for built-in kinds'
+                USING ERRCODE = 'check_violation',
+                      HINT = 'Leave code out to take the next free one.';
+        END IF;
+        RETURN NEW;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NEW.kind IS DISTINCT FROM OLD.kind OR NEW.code IS DISTINCT FROM OLD.code
+           OR NEW.normalizer IS DISTINCT FROM OLD.normalizer THEN
+            RAISE EXCEPTION 'the name, code and normalizer of identifier kind "%" cannot change', OLD.kind
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'Identifiers of this kind may already be stored in that form.',
+                      HINT = 'Create a new kind instead.';
+        END IF;
+        RETURN NEW;
+    ELSE
+        IF OLD.code < 100 THEN
+            RAISE EXCEPTION 'built-in identifier kind "%" cannot be deleted', OLD.kind
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        -- Stored identifiers name their kind by code: without the row they
+        -- could no longer be printed, compared or stitched.  (This reads
+        -- every event; kinds are rarely deleted.)
+        IF EXISTS (SELECT FROM cdp.identities i WHERE cdp.ident_kind(i.ident) = OLD.kind)
+           OR EXISTS (SELECT FROM cdp.events e, unnest(e.identifiers) AS x(ident)
+                       WHERE cdp.ident_kind(x.ident) = OLD.kind) THEN
+            RAISE EXCEPTION 'identifier kind "%" is in use', OLD.kind
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      DETAIL = 'Stored events or identities hold identifiers of this kind.';
+        END IF;
+        RETURN OLD;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- An identifier path that does not parse or uses variables is refused when
+-- mapped (it would fail every event of its source).
+ALTER TABLE cdp.identifier_mappings ADD CONSTRAINT identifier_mappings_path_check
+        CHECK (pg_catalog.regexp_replace(path::pg_catalog.jsonpath::pg_catalog.text,
+                                         '"(\\.|[^"\\])*"', '""', 'g') OPERATOR(pg_catalog.!~~) '%$""%');
+CREATE OR REPLACE FUNCTION cdp.map_identifier(source text, kind text, path jsonpath)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM cdp.identifier_kinds k WHERE k.kind = map_identifier.kind) THEN
+        RAISE EXCEPTION 'identifier kind does not exist'
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Add the kind to cdp.identifier_kinds first.';
+    END IF;
+    IF path IS NULL THEN
+        RAISE EXCEPTION 'identifier path must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    INSERT INTO cdp.identifier_mappings (source_id, kind, path)
+        VALUES (cdp.source_id(source), kind, path::text)
+        ON CONFLICT DO NOTHING;
+EXCEPTION WHEN check_violation THEN
+    RAISE EXCEPTION 'identifier path must not use variables'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Mappings are evaluated without variables: write the value into the path.';
+END
+$$;
+
+-- Trait names and values of any length fit the key of cdp.trait_values.
+ALTER TABLE cdp.trait_values
+    ADD COLUMN trait_key text NOT NULL GENERATED ALWAYS AS
+        (pg_catalog.md5(pg_catalog.length(trait)::pg_catalog.text || ':' || trait || value::pg_catalog.text)) STORED,
+    DROP CONSTRAINT trait_values_pkey,
+    ADD PRIMARY KEY (identity_id, source_id, trait_key);
+COMMENT ON COLUMN cdp.trait_values.trait_key IS 'digest of trait and value, the key within an identity and source';
+
 -- Probabilistic matching (new in 0.2.0): the provenance of links a model
 -- makes, then the models, review queue and functions of src/match.
 ALTER TABLE cdp.identity_edges ADD COLUMN model_id integer;

@@ -49,7 +49,7 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_kinds', 'WHERE code >
 SELECT pg_catalog.pg_extension_config_dump('cdp.identifier_kinds_code_seq', '');
 
 -- Keeps what stored identifiers depend on from changing: a kind's name,
--- code and normalizer, and the built-in kinds themselves.
+-- code and normalizer, the built-in kinds themselves, and kinds in use.
 CREATE FUNCTION cdp.identifier_kinds_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -79,6 +79,16 @@ BEGIN
         IF OLD.code < 100 THEN
             RAISE EXCEPTION 'built-in identifier kind "%" cannot be deleted', OLD.kind
                 USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        -- Stored identifiers name their kind by code: without the row they
+        -- could no longer be printed, compared or stitched.  (This reads
+        -- every event; kinds are rarely deleted.)
+        IF EXISTS (SELECT FROM cdp.identities i WHERE cdp.ident_kind(i.ident) = OLD.kind)
+           OR EXISTS (SELECT FROM cdp.events e, unnest(e.identifiers) AS x(ident)
+                       WHERE cdp.ident_kind(x.ident) = OLD.kind) THEN
+            RAISE EXCEPTION 'identifier kind "%" is in use', OLD.kind
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      DETAIL = 'Stored events or identities hold identifiers of this kind.';
         END IF;
         RETURN OLD;
     END IF;

@@ -108,10 +108,16 @@ CREATE TABLE cdp.trait_values (
     first_seen   timestamptz NOT NULL,
     last_seen    timestamptz NOT NULL,
     times        integer NOT NULL,
-    PRIMARY KEY (identity_id, trait, source_id, value)
+    -- Names and values of any length (up to cdp.max_event_bytes) must fit
+    -- the key: a B-tree entry holds at most about 2.7 kB.  The length
+    -- prefix keeps the pair unambiguous.
+    trait_key    text NOT NULL GENERATED ALWAYS AS
+        (pg_catalog.md5(pg_catalog.length(trait)::pg_catalog.text || ':' || trait || value::pg_catalog.text)) STORED,
+    PRIMARY KEY (identity_id, source_id, trait_key)
 );
 COMMENT ON TABLE cdp.trait_values IS
     'each trait value seen for an identity, per source: first and last time, how often';
+COMMENT ON COLUMN cdp.trait_values.trait_key IS 'digest of trait and value, the key within an identity and source';
 SELECT pg_catalog.pg_extension_config_dump('cdp.trait_values', '');
 
 -- Events stored while cdp.inline_stitching was off, waiting for

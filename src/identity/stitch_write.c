@@ -322,6 +322,10 @@ CdpStitchWriteTraits(CdpStitchBatch *b)
 	args[2] = CdpDatumArray(values, n, JSONBOID);
 	args[3] = CdpInt4Array(source_ids, n);
 	args[4] = CdpDatumArray(seen, n, TIMESTAMPTZOID);
+	/*
+	 * The conflict target names the key, not its columns: they changed in
+	 * 0.2.0 and an installation still at 0.1.0 runs this library too.
+	 */
 	CdpExecute(CdpPlan(&traits_plan,
 					   "INSERT INTO cdp.trait_values AS t"
 					   " (identity_id, trait, value, source_id, first_seen, last_seen, times)"
@@ -330,7 +334,7 @@ CdpStitchWriteTraits(CdpStitchBatch *b)
 					   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 					   "   pg_catalog.unnest($4), pg_catalog.unnest($5)) AS v(identity_id, trait, value, source_id, seen)"
 					   " GROUP BY 1, 2, 3, 4"
-					   " ON CONFLICT (identity_id, trait, source_id, value) DO UPDATE"
+					   " ON CONFLICT ON CONSTRAINT trait_values_pkey DO UPDATE"
 					   " SET first_seen = LEAST(t.first_seen, excluded.first_seen),"
 					   "     last_seen = GREATEST(t.last_seen, excluded.last_seen),"
 					   "     times = t.times + excluded.times", 5, argtypes),

@@ -76,11 +76,15 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.rejected_events_rejected_id_seq'
 -- unless it exists.  LIKE + ATTACH takes only SHARE UPDATE EXCLUSIVE on
 -- cdp.events, so ingestion and queries go on while a month is added; the
 -- same lock, held to the end of the transaction, serializes two sessions
--- adding a month.
+-- adding a month.  The bounds are written as text and read back by ATTACH:
+-- TimeZone and DateStyle are pinned so that they are exact UTC months
+-- whatever the calling session set.
 CREATE FUNCTION cdp.ensure_event_partition(at timestamptz)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
     month_start timestamp := date_trunc('month', at AT TIME ZONE 'UTC');
@@ -89,6 +93,11 @@ DECLARE
 BEGIN
     IF at IS NULL OR isfinite(at) IS NOT TRUE THEN
         RAISE EXCEPTION 'partition time must be finite' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Events are never older (see event_parse.c); it also keeps the names
+    -- unique, as to_char writes 4713 BC and 4713 AD alike.
+    IF at < '1970-01-01 00:00:00+00' THEN
+        RAISE EXCEPTION 'partition time is before 1970' USING ERRCODE = 'datetime_field_overflow';
     END IF;
     part := to_regclass('cdp.' || quote_ident(part_name));
     IF part IS NOT NULL THEN

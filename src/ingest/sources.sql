@@ -25,7 +25,13 @@ CREATE TABLE cdp.identifier_mappings (
     kind        text NOT NULL REFERENCES cdp.identifier_kinds,
     path        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (source_id, kind, path)
+    PRIMARY KEY (source_id, kind, path),
+    -- A path is evaluated on every event of its source, without variables:
+    -- one that does not parse or names a variable ($"x" once canonical,
+    -- outside string literals) would fail them all.
+    CONSTRAINT identifier_mappings_path_check
+        CHECK (pg_catalog.regexp_replace(path::pg_catalog.jsonpath::pg_catalog.text,
+                                         '"(\\.|[^"\\])*"', '""', 'g') OPERATOR(pg_catalog.!~~) '%$""%')
 );
 COMMENT ON TABLE cdp.identifier_mappings IS
     'extra identifiers taken from each event of a source: jsonpath (canonical text) to identifier kind';
@@ -114,6 +120,10 @@ BEGIN
     INSERT INTO cdp.identifier_mappings (source_id, kind, path)
         VALUES (cdp.source_id(source), kind, path::text)
         ON CONFLICT DO NOTHING;
+EXCEPTION WHEN check_violation THEN
+    RAISE EXCEPTION 'identifier path must not use variables'
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Mappings are evaluated without variables: write the value into the path.';
 END
 $$;
 REVOKE ALL ON FUNCTION cdp.map_identifier(text, text, jsonpath) FROM PUBLIC;
