@@ -12,6 +12,7 @@ SQL_FRAGMENTS = \
 	src/core/schema.sql \
 	src/ident/ident.sql \
 	src/ingest/sources.sql \
+	src/ingest/source_grants.sql \
 	src/ingest/events.sql \
 	src/ingest/ingest.sql \
 	src/identity/identity.sql \
@@ -24,7 +25,8 @@ SQL_FRAGMENTS = \
 # released versions' scripts are frozen, and reached by upgrade scripts.
 # While 0.2.0 is developed, the upgrade from 0.1.0 is built too: the
 # changes to 0.1.0's objects, then the fragments new in 0.2.0.
-UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/match/match.sql src/match/match_link.sql
+UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/ingest/source_grants.sql src/match/match.sql \
+	src/match/match_link.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -51,7 +53,8 @@ REGRESS = \
 	gen_people \
 	match_febrl \
 	match_link \
-	ingest_limits
+	ingest_limits \
+	source_trust
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

@@ -211,3 +211,17 @@ COMMENT ON COLUMN cdp.identity_edges.model_id IS
     'rule match: the model (cdp.match_models) whose score made the link';
 COMMENT ON COLUMN cdp.identity_edges.match_weight IS 'rule match: the pair''s match weight';
 COMMENT ON COLUMN cdp.identity_edges.probability IS 'rule match: the pair''s match probability';
+
+-- Ingest roles are bound to their sources, and a source's alias events
+-- join beyond the kinds' limits only when it is trusted
+-- (src/ingest/source_grants.sql, after this file, has the table of grants
+-- and the functions).  The column is added in three steps, so that it has
+-- no "missing value" that a fresh install's has not.
+ALTER TABLE cdp.sources ADD COLUMN trusted_aliases boolean;
+UPDATE cdp.sources SET trusted_aliases = false;
+ALTER TABLE cdp.sources ALTER COLUMN trusted_aliases SET DEFAULT false,
+                        ALTER COLUMN trusted_aliases SET NOT NULL;
+COMMENT ON COLUMN cdp.sources.trusted_aliases IS
+    'its alias events join two identifiers even beyond the kinds'' max_per_profile';
+ALTER FUNCTION cdp.ingest(text, jsonb) SECURITY INVOKER;
+ALTER FUNCTION cdp.ingest_batch(text, jsonb, boolean) SECURITY INVOKER;

@@ -107,7 +107,9 @@ CdpTableCacheRegister(CdpTableCache *cache)
  * the tables are read (an invalidation that arrives meanwhile clears the
  * flag again, so the next use reloads) and not loaded until
  * CdpTableCacheLoaded (an error on the way leaves it to be read again).
- * Returns the cache's memory context, emptied, to load into.
+ * A table missing from the installed version's schema gets no relid (the
+ * loader reads what that version has).  Returns the cache's memory
+ * context, emptied, to load into.
  */
 MemoryContext
 CdpTableCacheLoading(CdpTableCache *cache)
@@ -123,7 +125,8 @@ CdpTableCacheLoading(CdpTableCache *cache)
 	cache->valid = true;
 	cache->loaded = false;
 	for (int i = 0; i < (int) lengthof(cache->relids); i++)
-		cache->relids[i] = cache->tables[i] ? CdpRelationOid(cache->tables[i]) : InvalidOid;
+		cache->relids[i] = cache->tables[i] ?
+			get_relname_relid(cache->tables[i], CdpSchemaOid()) : InvalidOid;
 	return cache->cxt;
 }
 

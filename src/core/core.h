@@ -35,14 +35,16 @@ extern Oid	CdpRelationOid(const char *relname);
 extern Oid	CdpTypeOid(const char *typname);
 
 /*
- * A backend's cached copy of up to two of cdp's tables, dropped when
- * either changes (their cdp.config_changed() trigger, or DDL), and read
- * again when a load was cut short by an error.
+ * A backend's cached copy of up to three of cdp's tables, dropped when one
+ * changes (their cdp.config_changed() trigger, or DDL), and read again
+ * when a load was cut short by an error.
  */
 typedef struct CdpTableCache
 {
-	const char *tables[2];		/* names in schema cdp; NULL when unused */
-	Oid			relids[2];		/* resolved by CdpTableCacheLoading */
+	const char *tables[3];		/* names in schema cdp; NULL when unused */
+	Oid			relids[3];		/* resolved by CdpTableCacheLoading;
+								 * InvalidOid for a table the installed
+								 * version lacks */
 	bool		valid;			/* no change since the load began */
 	bool		loaded;			/* the load finished */
 	MemoryContext cxt;			/* holds what was loaded */

@@ -19,6 +19,7 @@
 PG_FUNCTION_INFO_V1(cdp_stitch_pending);
 
 static CdpPlanCache pending_plan;
+static CdpPlanCache pending_plan_0_1_0;
 static CdpPlanCache dequeue_plan;
 
 /* CdpStitchEnqueue queues events[0..n) for cdp.stitch_pending(). */
@@ -56,15 +57,22 @@ read_queue(int32 max_events, CdpStitchEvent **events, int64 **done)
 	char		typalign;
 	int32		n;
 
-	CdpExecute(CdpPlan(&pending_plan,
-					   "SELECT e.event_id, e.source_id, e.occurred_at, e.type, e.identifiers,"
-					   "       CASE WHEN e.type = 'identify' AND e.anchor IS NOT NULL"
-					   "            AND e.identifiers[1] OPERATOR(cdp.=) e.anchor"
-					   "            AND pg_catalog.jsonb_typeof(e.payload->'traits') = 'object'"
-					   "            THEN e.payload->'traits' END"
-					   " FROM cdp.stitch_queue q"
-					   " JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at"
-					   " ORDER BY q.event_id LIMIT $1", 1, &argtype),
+	/* 0.1.0 has no source trust: its aliases join beyond limits. */
+	bool		trust = get_attnum(CdpRelationOid("sources"), "trusted_aliases") != InvalidAttrNumber;
+
+	CdpExecute(CdpPlan(trust ? &pending_plan : &pending_plan_0_1_0,
+					   psprintf("SELECT e.event_id, e.source_id, e.occurred_at, e.type, e.identifiers,"
+								"       CASE WHEN e.type = 'identify' AND e.anchor IS NOT NULL"
+								"            AND e.identifiers[1] OPERATOR(cdp.=) e.anchor"
+								"            AND pg_catalog.jsonb_typeof(e.payload->'traits') = 'object'"
+								"            THEN e.payload->'traits' END,"
+								"       e.type = 'alias' AND %s"
+								" FROM cdp.stitch_queue q"
+								" JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at"
+								" ORDER BY q.event_id LIMIT $1",
+								trust ? "(SELECT s.trusted_aliases FROM cdp.sources s"
+								" WHERE s.source_id = e.source_id)" : "true"),
+					   1, &argtype),
 			   &arg, SPI_OK_SELECT);
 	n = SPI_processed;
 	*events = palloc0(Max(n, 1) * sizeof(CdpStitchEvent));
@@ -78,13 +86,15 @@ read_queue(int32 max_events, CdpStitchEvent **events, int64 **done)
 		bool		isnull;
 		bool		alias = (strcmp(SPI_getvalue(tuple, desc, 4), "alias") == 0);
 		Datum		traits;
+		Datum		trusted_alias = SPI_getbinval(tuple, desc, 7, &isnull);
 
 		(*done)[i] = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		ev->event_id = (*done)[i];
 		ev->source_id = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 		ev->occurred_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 3, &isnull));
 		ev->rule = alias ? "alias" : "event";
-		ev->enforce_limits = !alias;
+		/* An alias joins beyond kind limits when its source is trusted. */
+		ev->enforce_limits = isnull || !DatumGetBool(trusted_alias);
 		deconstruct_array(DatumGetArrayTypeP(SPI_getbinval(tuple, desc, 5, &isnull)), ident_type,
 						  typlen, typbyval, typalign, &ev->identifiers, NULL,
 						  &ev->nidentifiers);

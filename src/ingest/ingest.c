@@ -26,27 +26,6 @@ PG_FUNCTION_INFO_V1(cdp_ingest_batch);
 int			cdp_max_event_bytes = 32768;
 bool		cdp_inline_stitching = true;
 
-/* Returns the source called name, raising 42704 when there is none. */
-static const CdpSource *
-lookup_source(text *name)
-{
-	const CdpSource *source = CdpLookupSource(name);
-	int			len = VARSIZE_ANY_EXHDR(name);
-
-	if (source == NULL && CdpIsObjectName(VARDATA_ANY(name), len))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("source \"%.*s\" does not exist", len, VARDATA_ANY(name)),
-				 errhint("Create it with cdp.create_source().")));
-	if (source == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("source does not exist"),
-				 errdetail("The name given is not a valid source name."),
-				 errhint("Create it with cdp.create_source().")));
-	return source;
-}
-
 /*
  * Hands the new events (event_ids[i] != 0) to the identity graph: to be
  * stitched when the transaction commits, or queued.
@@ -70,7 +49,8 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		evidence[m].occurred_at = e->occurred_at;
 		evidence[m].rule = alias ? "alias" : "event";
 		evidence[m].reason = NULL;
-		evidence[m].enforce_limits = !alias;
+		/* An alias joins beyond kind limits when its source is trusted. */
+		evidence[m].enforce_limits = !(alias && source->trusted_aliases);
 		/* The event's own identifier first: the traits are its. */
 		evidence[m].nidentifiers = e->nidentifiers;
 		evidence[m].identifiers = e->identifiers;
@@ -103,14 +83,16 @@ Datum
 cdp_ingest(PG_FUNCTION_ARGS)
 {
 	const CdpSource *source;
+	CdpIngestUser caller;
 	CdpEventContext cxt = {0};
 	CdpError	error;
 	CdpEvent	event;
 	int64		event_id;
+	int			nnew;
 
 	CdpRequireArgument(fcinfo, 0, "source");
 	CdpRequireArgument(fcinfo, 1, "event");
-	source = lookup_source(PG_GETARG_TEXT_PP(0));
+	source = CdpBeginIngest(fcinfo, &caller);
 
 	/* Refuse an oversized event before decompressing it. */
 	if (toast_raw_datum_size(PG_GETARG_DATUM(1)) > (Size) cdp_max_event_bytes)
@@ -123,7 +105,9 @@ cdp_ingest(PG_FUNCTION_ARGS)
 	if (!CdpParseEvent(&cxt, PG_GETARG_JSONB_P(1), &event, &error))
 		CdpRaise(&error);
 
-	if (store_events(source, &event, 1, cxt.received_at, &event_id) == 0)
+	nnew = store_events(source, &event, 1, cxt.received_at, &event_id);
+	CdpEndIngest(&caller);
+	if (nnew == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(event_id);
 }
@@ -217,6 +201,7 @@ Datum
 cdp_ingest_batch(PG_FUNCTION_ARGS)
 {
 	const CdpSource *source;
+	CdpIngestUser caller;
 	CdpEventContext cxt = {0};
 	JsonbContainer *array;
 	bool		reject_invalid;
@@ -232,7 +217,7 @@ cdp_ingest_batch(PG_FUNCTION_ARGS)
 	CdpRequireArgument(fcinfo, 0, "source");
 	CdpRequireArgument(fcinfo, 1, "events");
 	CdpRequireArgument(fcinfo, 2, "reject_invalid");
-	source = lookup_source(PG_GETARG_TEXT_PP(0));
+	source = CdpBeginIngest(fcinfo, &caller);
 	reject_invalid = PG_GETARG_BOOL(2);
 
 	cxt.source = source;
@@ -264,6 +249,7 @@ cdp_ingest_batch(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("%d of %d events were rejected", batch.nrejected, n),
 				 errhint("See cdp.rejected_events.")));
+	CdpEndIngest(&caller);
 	PG_RETURN_INT32(nnew);
 }
 

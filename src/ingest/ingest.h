@@ -9,7 +9,8 @@
  *	  event_identifiers.c	the identifiers an event carries
  *	  event_store.c		deduplication and set-based inserts
  *	  partitions.c		the monthly partitions of cdp.events
- *	  source_cache.c	cdp.sources and cdp.identifier_mappings, cached
+ *	  source_cache.c	cdp.sources, their mappings and grants, cached
+ *	  source_access.c	who may ingest into a source; the owner's rights
  *
  *-------------------------------------------------------------------------
  */

@@ -1,9 +1,11 @@
--- Ingestion entry points (C, src/ingest.c).  They run as the extension
--- owner so that callers need EXECUTE only, not rights on the tables.
+-- Ingestion entry points (C, src/ingest).  They check that the caller was
+-- granted the source (cdp.grant_source), then run as their owner so that
+-- callers need EXECUTE only, not rights on the tables (source_access.c):
+-- SECURITY INVOKER, so that they see who called them.
 
 CREATE FUNCTION cdp.ingest(source text, event jsonb)
 RETURNS bigint
-LANGUAGE c VOLATILE SECURITY DEFINER
+LANGUAGE c VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, cdp, pg_temp
 AS 'MODULE_PATHNAME', 'cdp_ingest';
 COMMENT ON FUNCTION cdp.ingest(text, jsonb) IS
@@ -12,7 +14,7 @@ REVOKE ALL ON FUNCTION cdp.ingest(text, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION cdp.ingest_batch(source text, events jsonb, reject_invalid boolean DEFAULT false)
 RETURNS integer
-LANGUAGE c VOLATILE SECURITY DEFINER
+LANGUAGE c VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, cdp, pg_temp
 AS 'MODULE_PATHNAME', 'cdp_ingest_batch';
 COMMENT ON FUNCTION cdp.ingest_batch(text, jsonb, boolean) IS

@@ -30,10 +30,28 @@ typedef struct CdpSource
 	int32		source_id;
 	int			nmappings;
 	CdpIdentifierMapping *mappings;
+	bool		trusted_aliases;	/* its alias events join beyond kind limits */
+	bool		bound;			/* only roles granted it may ingest (not 0.1.0) */
+	int			ngrantees;
+	Datum	   *grantees;		/* oids of the roles granted it */
 } CdpSource;
 
 extern const CdpSource *CdpLookupSource(text *name);
 extern void CdpSourceCacheRegister(void);
+
+/*
+ * source_access.c: who may ingest into a source, and the rights ingestion
+ * runs with.
+ */
+typedef struct CdpIngestUser
+{
+	Oid			userid;
+	int			sec_context;
+} CdpIngestUser;
+
+extern const CdpSource *CdpBeginIngest(FunctionCallInfo fcinfo,
+										CdpIngestUser *saved);
+extern void CdpEndIngest(const CdpIngestUser *saved);
 
 /* event_parse.c: what the whole batch (or the single call) gives each event. */
 typedef struct CdpEventContext

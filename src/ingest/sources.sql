@@ -8,6 +8,7 @@ CREATE TABLE cdp.sources (
     kind        text NOT NULL DEFAULT 'custom',
     priority    integer NOT NULL DEFAULT 100,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    trusted_aliases boolean NOT NULL DEFAULT false,
     CONSTRAINT sources_name_check
         CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$'),
     CONSTRAINT sources_kind_check
@@ -17,6 +18,8 @@ CREATE TABLE cdp.sources (
 );
 ALTER SEQUENCE cdp.sources_source_id_seq OWNED BY cdp.sources.source_id;
 COMMENT ON TABLE cdp.sources IS 'systems that send events and records to cdp';
+COMMENT ON COLUMN cdp.sources.trusted_aliases IS
+    'its alias events join two identifiers even beyond the kinds'' max_per_profile';
 SELECT pg_catalog.pg_extension_config_dump('cdp.sources', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.sources_source_id_seq', '');
 
