@@ -53,6 +53,7 @@ extern const char *CdpUtf8ToServer(const char *s, int *len);
 extern void CdpRaiseUntranslatable(void) pg_attribute_noreturn();
 
 /* translit.c */
+extern char *CdpUtf8ToAscii(const char *utf8, int len, int *result_len);
 extern char *CdpToAscii(const char *s, int len, int *result_len);
 
 #endif							/* CDP_TEXT_H */
