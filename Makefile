@@ -54,7 +54,8 @@ REGRESS = \
 	match_febrl \
 	match_link \
 	ingest_limits \
-	source_trust
+	source_trust \
+	input_bounds
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 

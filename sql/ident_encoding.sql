@@ -17,7 +17,11 @@ SELECT pg_column_size(cdp.ident('user_id', 'ö')) - pg_column_size(cdp.ident('us
 SELECT 'email:JÖRG@EXÄMPLE.DE'::cdp.ident OPERATOR(cdp.=) cdp.ident('email', 'jörg@exämple.de') AS equal;
 -- NFKC may give characters that LATIN1 lacks (µ -> Greek μ, ½ -> 1⁄2):
 -- such values are refused, so that every stored identifier can be shown.
-SELECT cdp.normalize_name('µ');
+-- A name is transliterated to ASCII from its UTF-8 form, so its result can
+-- always be shown.
+SELECT cdp.normalize_name('µ½ÿ') AS name, cdp.normalize_name('µ') AS mu;
+INSERT INTO cdp.identifier_kinds (kind, normalizer, priority) VALUES ('full_name', 'name', 10);
+SELECT cdp.ident('full_name', 'Ærø µ½ÿ');
 SELECT cdp.normalize_email('½@example.com');
 SELECT cdp.ident('email', '½@example.com');
 SELECT cdp.ident('user_id', 'a½');

@@ -189,3 +189,23 @@ SELECT md5(string_agg(cdp.normalize_name(chr(l) || chr(m) || ' ' || upper(chr(l)
 SELECT count(*) FILTER (WHERE cdp.normalize_name('Иван ' || n) <> 'ivan ' || n) AS wrong,
        count(*) FILTER (WHERE cdp.soundex('Ölberg' || repeat('ö', n % 50)) <> 'O416') AS wrong_soundex
   FROM generate_series(1, 20000) n;
+
+-- Invisible format characters (General Category Cf: U+200B zero width
+-- space, U+FEFF byte order mark, U+202E right-to-left override, U+00AD soft
+-- hyphen, U+2060 word joiner) make values that look alike differ, and bidi
+-- overrides spoof how a value is shown.  exact refuses them (an exact value
+-- is never changed); lower, email and name drop them, before normalizing;
+-- phone skips them like a separator.
+SELECT cdp.ident('user_id', E'\ufeffu-1');
+SELECT cdp.ident('user_id', E'u-1\u200b');
+SELECT cdp.ident('anonymous_id', E'abc\u202e1-2');
+SELECT E'user_id:u\u2060-1'::cdp.ident;
+SELECT cdp.ident('device_id', E'\ufeffAB\u200b-C\u202e1') AS lower_kind,
+       cdp.normalize_email(E'\ufeffAl\u200bice@Ex\u00adample.com') AS email,
+       cdp.normalize_email(E'Joe\u200d\u0301@example.com') = cdp.normalize_email('joé@example.com')
+         AS email_composes,
+       cdp.normalize_phone(E'\u202a+33 6 12 34 56 78\u202c') AS phone_bidi_marks,
+       cdp.normalize_phone(E'\u200f06\u200e12345678', 'FR') AS phone_rlm,
+       cdp.normalize_name(E'Jo\u00adhn Sm\u200bith \u202eX') AS name;
+SELECT E'email:a@b.co'::cdp.ident OPERATOR(cdp.=) E'email:\u200ba@b.co\ufeff'::cdp.ident AS email_equal;
+SELECT cdp.ident('device_id', E'\u200b');

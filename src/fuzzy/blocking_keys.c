@@ -15,7 +15,8 @@
  * integers is much smaller and faster to build than one of strings, and a
  * collision only adds a candidate.
  * cdp.phonetic_keys(s) is the set of Double Metaphone codes (primary and
- * alternate) of the words of s, for names that sound alike.
+ * alternate) of the words of s, for names that sound alike, in the order
+ * first met.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,9 +27,11 @@
 #include "fmgr.h"
 #include "lib/qunique.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "fuzzy/fuzzy_text.h"
 #include "fuzzy/phonetic.h"
 
 PG_FUNCTION_INFO_V1(cdp_deletion_keys);
@@ -71,6 +74,7 @@ add_word_keys(const char *w, int len, char *buf, int32 *keys)
 	{
 		int			clen = pg_mblen(w + off);
 
+		CHECK_FOR_INTERRUPTS();
 		/* Deleting any character of a run of equal ones gives one string. */
 		if (prev == NULL || clen != prev_len || memcmp(prev, w + off, clen) != 0)
 		{
@@ -103,6 +107,8 @@ cdp_deletion_keys(PG_FUNCTION_ARGS)
 	int			words = 0;
 	int			count = 0;
 	ArrayType  *result;
+
+	CdpFuzzyCheckLength(fcinfo, s, nbytes, CDP_FUZZY_MAX_QUADRATIC);
 
 	/*
 	 * A word of n bytes has at most n + 1 keys and words are apart, so the
@@ -156,23 +162,57 @@ cdp_deletion_keys(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
+/* A set of Double Metaphone codes, each packed into the bytes of a uint32. */
+typedef struct SeenCode
+{
+	uint32		code;
+	char		status;
+} SeenCode;
+
+#define SH_PREFIX		seen_codes
+#define SH_ELEMENT_TYPE	SeenCode
+#define SH_KEY_TYPE		uint32
+#define SH_KEY			code
+#define SH_HASH_KEY(tb, key) murmurhash32(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* pack_code returns a code of at most four characters as a uint32. */
+static inline uint32
+pack_code(const char *code)
+{
+	uint32		packed = 0;
+
+	for (int i = 0; code[i] != '\0'; i++)
+		packed |= (uint32) (unsigned char) code[i] << (8 * i);
+	return packed;
+}
+
 /* cdp.phonetic_keys(name text) text[] */
 Datum
 cdp_phonetic_keys(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *s = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg),
-											VARSIZE_ANY_EXHDR(arg), &len);
-	Datum	   *keys = palloc((len + 1) * sizeof(Datum));
-	char		(*seen)[CDP_DMETAPHONE_LEN + 1] = palloc((len + 1) * sizeof(*seen));
+	const char *s;
+	Datum	   *keys;
+	seen_codes_hash *seen;
 	int			count = 0;
 
+	CdpFuzzyCheckLength(fcinfo, VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
+						CDP_FUZZY_MAX_PHONETIC);
+	s = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &len);
+	keys = palloc((len + 1) * sizeof(Datum));
+	seen = seen_codes_create(CurrentMemoryContext, 16, NULL);
 	for (int i = 0; i < len;)
 	{
 		int			start;
 		char		codes[2][CDP_DMETAPHONE_LEN + 1];
 
+		CHECK_FOR_INTERRUPTS();
 		while (i < len && isspace((unsigned char) s[i]))
 			i++;
 		start = i;
@@ -183,17 +223,16 @@ cdp_phonetic_keys(PG_FUNCTION_ARGS)
 		CdpDoubleMetaphone(s + start, i - start, codes[0], codes[1]);
 		for (int c = 0; c < 2; c++)
 		{
-			bool		dup = codes[c][0] == '\0';
+			bool		found;
 
-			for (int k = 0; k < count && !dup; k++)
-				dup = strcmp(seen[k], codes[c]) == 0;
-			if (!dup)
-			{
-				strcpy(seen[count], codes[c]);
+			if (codes[c][0] == '\0')
+				continue;
+			seen_codes_insert(seen, pack_code(codes[c]), &found);
+			if (!found)
 				keys[count++] = PointerGetDatum(cstring_to_text(codes[c]));
-			}
 		}
 	}
+	seen_codes_destroy(seen);
 	PG_RETURN_ARRAYTYPE_P(construct_array(keys, count, TEXTOID, -1, false,
 										  TYPALIGN_INT));
 }

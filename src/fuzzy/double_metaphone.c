@@ -22,9 +22,11 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "fuzzy/fuzzy_text.h"
 #include "fuzzy/phonetic.h"
 #include "text/text.h"
 
@@ -658,7 +660,10 @@ CdpDoubleMetaphone(const char *word, int len,
 	}
 	while ((d.plen < CDP_DMETAPHONE_LEN || d.alen < CDP_DMETAPHONE_LEN) &&
 		   cur < len)
+	{
+		CHECK_FOR_INTERRUPTS();
 		cur = code_letter(&d, cur);
+	}
 
 	strlcpy(primary, d.primary, CDP_DMETAPHONE_LEN + 1);
 	strlcpy(alternate, d.alternate, CDP_DMETAPHONE_LEN + 1);
@@ -701,12 +706,14 @@ cdp_double_metaphone(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *ascii = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg),
-												VARSIZE_ANY_EXHDR(arg), &len);
+	const char *ascii;
 	char		primary[CDP_DMETAPHONE_LEN + 1];
 	char		alternate[CDP_DMETAPHONE_LEN + 1];
 	Datum		codes[2];
 
+	CdpFuzzyCheckLength(fcinfo, VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
+						CDP_FUZZY_MAX_PHONETIC);
+	ascii = CdpDoubleMetaphoneAscii(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &len);
 	CdpDoubleMetaphone(ascii, len, primary, alternate);
 	codes[0] = PointerGetDatum(cstring_to_text(primary));
 	codes[1] = PointerGetDatum(cstring_to_text(alternate));

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "utils/lsyscache.h"
 
 #include "fuzzy/fuzzy_text.h"
 
@@ -90,10 +91,39 @@ CdpFuzzyDecode(const char *s, int nbytes, CdpFuzzyText *out)
 		out->len = pg_mb2wchar_with_len(s, (pg_wchar *) out->chars, nbytes);
 }
 
-/* CdpFuzzyDecodeText decodes a text datum (already detoasted). */
+/*
+ * CdpFuzzyCheckLength refuses (54000) an argument s[0..nbytes) of the SQL
+ * function being called that has more than max_chars characters.
+ */
 void
-CdpFuzzyDecodeText(text *t, CdpFuzzyText *out)
+CdpFuzzyCheckLength(FunctionCallInfo fcinfo, const char *s, int nbytes,
+					int max_chars)
 {
+	int			chars = 0;
+
+	if (nbytes <= max_chars)
+		return;					/* a character takes at least a byte */
+	for (int i = 0; i < nbytes && chars <= max_chars; i += pg_mblen(s + i))
+		chars++;
+	if (chars > max_chars)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("argument of %s() is longer than %d characters",
+						get_func_name(fcinfo->flinfo->fn_oid), max_chars),
+				 errhint("Pass a shorter text, such as left(value, %d).", max_chars)));
+}
+
+/*
+ * CdpFuzzyDecodeArg decodes text argument argno of the SQL function being
+ * called, refusing one of more than max_chars characters.
+ */
+void
+CdpFuzzyDecodeArg(FunctionCallInfo fcinfo, int argno, int max_chars,
+				  CdpFuzzyText *out)
+{
+	text	   *t = PG_GETARG_TEXT_PP(argno);
+
+	CdpFuzzyCheckLength(fcinfo, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), max_chars);
 	CdpFuzzyDecode(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), out);
 }
 

@@ -14,6 +14,20 @@
 #ifndef CDP_FUZZY_TEXT_H
 #define CDP_FUZZY_TEXT_H
 
+#include "fmgr.h"
+
+/*
+ * Longest arguments, in characters, of the SQL functions (the README lists
+ * them): the comparisons whose time grows with the product of the lengths,
+ * and cdp.deletion_keys whose time grows with the square of a word's, take
+ * 10,000; q-gram similarity, linear but with a table per argument, 100,000;
+ * the phonetic functions, linear, 1,000,000.  Longer arguments are refused
+ * with 54000.
+ */
+#define CDP_FUZZY_MAX_QUADRATIC	10000
+#define CDP_FUZZY_MAX_QGRAM		100000
+#define CDP_FUZZY_MAX_PHONETIC	1000000
+
 /* Code points held on the stack per argument before spilling to palloc. */
 #define CDP_FUZZY_INLINE	256
 
@@ -36,7 +50,10 @@ typedef struct CdpFuzzyText
 } CdpFuzzyText;
 
 extern void CdpFuzzyDecode(const char *s, int nbytes, CdpFuzzyText *out);
-extern void CdpFuzzyDecodeText(text *t, CdpFuzzyText *out);
+extern void CdpFuzzyCheckLength(FunctionCallInfo fcinfo, const char *s,
+								int nbytes, int max_chars);
+extern void CdpFuzzyDecodeArg(FunctionCallInfo fcinfo, int argno,
+							  int max_chars, CdpFuzzyText *out);
 extern void CdpFuzzyReserve(CdpFuzzyText *ft, int capacity, bool ascii);
 extern void CdpFuzzyFree(CdpFuzzyText *ft);
 extern int	CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other,

@@ -228,8 +228,8 @@ cdp_jaro(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	double		s;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	s = CdpJaro(&a, &b);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);
@@ -244,8 +244,8 @@ cdp_jaro_winkler(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	double		s;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	s = CdpJaroWinkler(&a, &b);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);

@@ -537,8 +537,8 @@ cdp_levenshtein(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	int			d;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	d = CdpLevenshtein(&a, &b, -1);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);
@@ -555,8 +555,8 @@ cdp_levenshtein_bounded(PG_FUNCTION_ARGS)
 	int			d;
 
 	check_max_d(max_d);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	d = CdpLevenshtein(&a, &b, max_d);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);
@@ -571,8 +571,8 @@ cdp_osa_distance(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	int			d;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	d = CdpOsaDistance(&a, &b);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);
@@ -587,8 +587,8 @@ cdp_damerau_levenshtein(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	int			d;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	d = CdpDamerauLevenshtein(&a, &b);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);

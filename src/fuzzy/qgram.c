@@ -23,6 +23,7 @@
 
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
@@ -114,6 +115,7 @@ common_keys(const uint64 *x, int nx, const uint64 *y, int ny)
 	{
 		uint64		slot = (x[i] * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits);
 
+		CHECK_FOR_INTERRUPTS();
 		while (keys[slot] != 0 && keys[slot] != x[i])
 			slot = (slot + 1) & mask;
 		if (keys[slot] == 0)
@@ -127,6 +129,7 @@ common_keys(const uint64 *x, int nx, const uint64 *y, int ny)
 	{
 		uint64		slot = (y[j] * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits);
 
+		CHECK_FOR_INTERRUPTS();
 		while (keys[slot] != 0 && keys[slot] != y[j])
 			slot = (slot + 1) & mask;
 		if (keys[slot] != 0 && counts[slot] > 0)
@@ -194,8 +197,8 @@ cdp_qgram_similarity(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("q must be between 1 and %d", QGRAM_MAX_Q),
 				 errdetail("A q-gram is a run of q characters.")));
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QGRAM, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QGRAM, &b);
 	s = CdpQgramSimilarity(&a, &b, q);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);

@@ -17,8 +17,10 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "fuzzy/fuzzy_text.h"
 #include "fuzzy/phonetic.h"
 #include "text/text.h"
 
@@ -72,6 +74,7 @@ soundex_code(const char *s, int len, char *out)
 		char		c = pg_ascii_toupper((unsigned char) s[i]);
 		char		digit;
 
+		CHECK_FOR_INTERRUPTS();
 		if (c < 'A' || c > 'Z')
 		{
 			last = '0';
@@ -95,10 +98,12 @@ cdp_soundex(PG_FUNCTION_ARGS)
 {
 	text	   *arg = PG_GETARG_TEXT_PP(0);
 	int			len;
-	const char *ascii = CdpAsciiName(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
-									 &len);
+	const char *ascii;
 	char		code[SOUNDEX_LEN + 1];
 
+	CdpFuzzyCheckLength(fcinfo, VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
+						CDP_FUZZY_MAX_PHONETIC);
+	ascii = CdpAsciiName(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &len);
 	soundex_code(ascii, len, code);
 	PG_RETURN_TEXT_P(cstring_to_text(code));
 }

@@ -196,8 +196,8 @@ cdp_token_set_similarity(PG_FUNCTION_ARGS)
 	CdpFuzzyText b;
 	double		s;
 
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(0), &a);
-	CdpFuzzyDecodeText(PG_GETARG_TEXT_PP(1), &b);
+	CdpFuzzyDecodeArg(fcinfo, 0, CDP_FUZZY_MAX_QUADRATIC, &a);
+	CdpFuzzyDecodeArg(fcinfo, 1, CDP_FUZZY_MAX_QUADRATIC, &b);
 	s = CdpTokenSetSimilarity(&a, &b);
 	CdpFuzzyFree(&a);
 	CdpFuzzyFree(&b);

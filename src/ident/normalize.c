@@ -8,7 +8,11 @@
  * Values are UTF-8 here whatever the database encoding.  Pure ASCII input
  * takes a fast path that never calls ICU; anything else goes through the
  * Unicode primitives of src/text (ICU normalization and case folding), and
- * names are then transliterated to ASCII by CdpToAscii.
+ * names are then transliterated to ASCII by CdpUtf8ToAscii.  Invisible
+ * format characters (General Category Cf: U+200B, U+FEFF, U+202E...) would
+ * make two values that look the same differ, or spoof how they are shown:
+ * the exact normalizer refuses them (stripping would merge values that the
+ * source system keeps apart), the others drop them.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,8 +34,9 @@ bool		cdp_email_provider_rules = false;
 #define EMAIL_MAX_ADDRESS	254
 
 /*
- * Checks valid UTF-8 s[0..len) for control characters and, unless
- * allow_space, white space; returns the reason or NULL.
+ * Checks valid UTF-8 s[0..len) for control characters, format characters
+ * (see CdpStripFormatChars) and, unless allow_space, white space; returns
+ * the reason or NULL.
  */
 static const char *
 check_characters(const char *s, int len, bool allow_space)
@@ -45,6 +50,8 @@ check_characters(const char *s, int len, bool allow_space)
 		U8_NEXT(s, i, len, c);
 		if (c < 0x20 || (c >= 0x7F && c <= 0x9F))
 			return "value contains a control character";
+		if (u_charType(c) == U_FORMAT_CHAR)
+			return "value contains an invisible format character";
 		if (!allow_space && u_isUWhiteSpace(c))
 			return "value contains white space";
 	}
@@ -53,17 +60,20 @@ check_characters(const char *s, int len, bool allow_space)
 
 /*
  * Trims s[0..len) and brings it to form into out (cap bytes), refusing
- * control characters and, unless allow_space, inner white space.  ASCII
+ * control characters and, unless allow_space, inner white space.  Format
+ * characters are dropped first when strip_format, else refused.  ASCII
  * input is only lower-cased (forms that fold case) or copied.
  */
 static bool
-fold_and_check(CdpUnicodeForm form, bool allow_space, const char *s, int len,
-			   char *out, int cap, int *outlen, CdpError *error)
+fold_and_check(CdpUnicodeForm form, bool allow_space, bool strip_format,
+			   const char *s, int len, char *out, int cap, int *outlen,
+			   CdpError *error)
 {
+	char		stripped[CDP_TEXT_MAX_BYTES];
 	const char *reason;
 
 	CdpTrimAscii(&s, &len);
-	if (len > cap)
+	if (len > cap || len > (int) sizeof(stripped))
 		return CdpTooLong(error);
 	if (CdpIsAscii(s, len))
 	{
@@ -79,6 +89,12 @@ fold_and_check(CdpUnicodeForm form, bool allow_space, const char *s, int len,
 		}
 		*outlen = len;
 		return true;
+	}
+	/* Before normalizing: they would keep a mark from composing. */
+	if (strip_format)
+	{
+		len = CdpStripFormatChars(s, len, stripped);
+		s = stripped;
 	}
 	if (!CdpUnicodeNormalize(form, s, len, out, cap, &len, error))
 		return false;
@@ -196,8 +212,8 @@ apply_provider_rules(char *s, int len, int at)
 }
 
 /*
- * CdpNormalizeEmail normalizes an email address: trimmed, NFKC with full
- * case folding; what is not an address is refused.
+ * CdpNormalizeEmail normalizes an email address: trimmed, format characters
+ * dropped, NFKC with full case folding; what is not an address is refused.
  */
 bool
 CdpNormalizeEmail(const char *s, int len, char *out, int cap, int *outlen, CdpError *error)
@@ -205,7 +221,7 @@ CdpNormalizeEmail(const char *s, int len, char *out, int cap, int *outlen, CdpEr
 	const char *reason;
 	int			at;
 
-	if (!fold_and_check(CDP_FORM_NFKC_FOLD, false, s, len, out, cap, &len, error))
+	if (!fold_and_check(CDP_FORM_NFKC_FOLD, false, true, s, len, out, cap, &len, error))
 		return false;
 	if (len == 0)
 		return CdpInvalidValue(error, "value is empty");
@@ -252,15 +268,16 @@ fold_ascii_name(const char *s, int len, char *out)
 }
 
 /*
- * CdpNormalizeName normalizes a person's name: NFKC, case folding,
- * transliteration to ASCII, punctuation removed and white space collapsed.
- * ASCII input never reaches ICU.
+ * CdpNormalizeName normalizes a person's name: format characters dropped,
+ * NFKC, case folding, transliteration to ASCII, punctuation removed and
+ * white space collapsed.  ASCII input never reaches ICU.  The result is
+ * ASCII, whatever the database encoding.
  */
 bool
 CdpNormalizeName(const char *s, int len, char *out, int cap, int *outlen, CdpError *error)
 {
+	char		stripped[CDP_TEXT_MAX_BYTES];
 	char		folded[NAME_BUF_BYTES];
-	const char *server;
 	char	   *ascii;
 	int			ascii_len;
 
@@ -272,7 +289,10 @@ CdpNormalizeName(const char *s, int len, char *out, int cap, int *outlen, CdpErr
 		return true;
 	}
 
-	if (!CdpUnicodeNormalize(CDP_FORM_NFKC_FOLD, s, len, folded, sizeof(folded), &len, error))
+	if (len > (int) sizeof(stripped))
+		return CdpTooLong(error);
+	len = CdpStripFormatChars(s, len, stripped);
+	if (!CdpUnicodeNormalize(CDP_FORM_NFKC_FOLD, stripped, len, folded, sizeof(folded), &len, error))
 		return false;
 	ascii_len = CdpStripMarks(folded, len, out, cap);
 	if (ascii_len >= 0)
@@ -280,17 +300,12 @@ CdpNormalizeName(const char *s, int len, char *out, int cap, int *outlen, CdpErr
 		*outlen = fold_ascii_name(out, ascii_len, out); /* never writes ahead */
 		return true;
 	}
-	server = CdpUtf8ToServer(folded, &len);
-	if (server == NULL)
-		return CdpFail(error, ERRCODE_UNTRANSLATABLE_CHARACTER, CDP_UNTRANSLATABLE_REASON,
-					   NULL, NULL);
-	ascii = CdpToAscii(server, len, &ascii_len);
+	/* Transliterated from UTF-8: the database encoding plays no part. */
+	ascii = CdpUtf8ToAscii(folded, len, &ascii_len);
 	if (ascii_len > cap)
 		return CdpTooLong(error);
 	*outlen = fold_ascii_name(ascii, ascii_len, out);
 	pfree(ascii);
-	if (server != folded)
-		pfree((char *) server);
 	return true;
 }
 
@@ -305,9 +320,10 @@ CdpNormalize(CdpNormalizer normalizer, const char *s, int len,
 	switch (normalizer)
 	{
 		case CDP_NORMALIZER_EXACT:
-			return fold_and_check(CDP_FORM_NFC, true, s, len, out, cap, outlen, error);
+			/* An exact value is never changed: invisible characters are refused. */
+			return fold_and_check(CDP_FORM_NFC, true, false, s, len, out, cap, outlen, error);
 		case CDP_NORMALIZER_LOWER:
-			return fold_and_check(CDP_FORM_NFKC_FOLD, true, s, len, out, cap, outlen, error);
+			return fold_and_check(CDP_FORM_NFKC_FOLD, true, true, s, len, out, cap, outlen, error);
 		case CDP_NORMALIZER_EMAIL:
 			return CdpNormalizeEmail(s, len, out, cap, outlen, error);
 		case CDP_NORMALIZER_PHONE:

@@ -28,7 +28,10 @@ raise_invalid(const char *what, CdpError *error)
 	CdpRaise(error);
 }
 
-/* Returns the UTF-8 form of a text argument, its length in *len. */
+/*
+ * Returns the UTF-8 form of a text argument, its length in *len; longer
+ * than an identifier value may be, it is refused.
+ */
 static const char *
 argument_utf8(text *arg, const char *what, int *len)
 {
@@ -36,6 +39,11 @@ argument_utf8(text *arg, const char *what, int *len)
 	const char *s;
 
 	*len = VARSIZE_ANY_EXHDR(arg);
+	if (*len > CDP_IDENT_MAX_BYTES)
+	{
+		CdpTooLong(&error);
+		raise_invalid(what, &error);
+	}
 	s = CdpServerToUtf8(VARDATA_ANY(arg), len, &error);
 	if (s == NULL)
 		raise_invalid(what, &error);

@@ -139,6 +139,8 @@ starts_with(const char *digits, int n, const char *prefix)
 /*
  * Collects the digits of UTF-8 s[0..len) into digits (room for cap), their
  * number into *n, and tells in *plus whether a leading "+" was written.
+ * Separators are skipped, and so are invisible format characters (the
+ * direction marks a number copied from right-to-left text carries).
  */
 static bool
 collect_digits(const char *s, int len, char *digits, int cap, int *n, bool *plus,
@@ -170,7 +172,8 @@ collect_digits(const char *s, int len, char *digits, int cap, int *n, bool *plus
 		}
 		else if (c == ' ' || c == '.' || c == '-' || c == '(' || c == ')' || c == '/' ||
 				 c == '\t' || (c >= 0x80 && (u_isUWhiteSpace(c) ||
-											 u_charType(c) == U_DASH_PUNCTUATION)))
+											 u_charType(c) == U_DASH_PUNCTUATION ||
+											 u_charType(c) == U_FORMAT_CHAR)))
 			continue;
 		else if (c >= 0 && u_isalpha(c))
 			return CdpInvalidValue(error, "number contains a letter");

@@ -5,7 +5,7 @@
  *	  primitives (ICU), and conversions between the database encoding and
  *	  UTF-8.
  *
- *	  unicode.c		normalization forms, trimming, diacritics
+ *	  unicode.c		normalization forms, trimming, diacritics, format characters
  *	  encoding.c	database encoding <-> UTF-8
  *	  translit.c	any script to ASCII, with a per-backend cache
  *
@@ -40,6 +40,7 @@ extern bool CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 								char *out, int cap, int *outlen, CdpError *error);
 extern const char *CdpTrimUnicode(const char *s, int *len);
 extern int	CdpStripMarks(const char *s, int len, char *out, int cap);
+extern int	CdpStripFormatChars(const char *s, int len, char *out);
 extern bool CdpTooLong(CdpError *error);
 
 /* encoding.c */
@@ -53,6 +54,7 @@ extern const char *CdpUtf8ToServer(const char *s, int *len);
 extern void CdpRaiseUntranslatable(void) pg_attribute_noreturn();
 
 /* translit.c */
+extern char *CdpUtf8ToAscii(const char *utf8, int len, int *result_len);
 extern char *CdpToAscii(const char *s, int len, int *result_len);
 
 #endif							/* CDP_TEXT_H */

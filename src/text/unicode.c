@@ -159,6 +159,32 @@ CdpUnicodeNormalize(CdpUnicodeForm form, const char *s, int len,
 	return true;
 }
 
+/*
+ * CdpStripFormatChars copies UTF-8 s[0..len) to out (room for len bytes)
+ * without its format characters (General Category Cf: zero width space
+ * and joiners, byte order mark, bidirectional controls, soft hyphen...) and
+ * returns the new length.  Invalid bytes are copied as they are.
+ */
+int
+CdpStripFormatChars(const char *s, int len, char *out)
+{
+	int32		i = 0;
+	int			n = 0;
+
+	while (i < len)
+	{
+		int32		start = i;
+		UChar32		c;
+
+		U8_NEXT(s, i, len, c);
+		if (c >= 0 && u_charType(c) == U_FORMAT_CHAR)
+			continue;
+		memcpy(out + n, s + start, i - start);
+		n += i - start;
+	}
+	return n;
+}
+
 /* Tells whether c is ASCII white space. */
 static inline bool
 is_ascii_space(char c)
