@@ -51,7 +51,8 @@ REGRESS = \
 	gen_people \
 	match_febrl \
 	match_link \
-	ingest_limits
+	ingest_limits \
+	batch_limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
@@ -64,7 +65,8 @@ ISOLATION = \
 	ingest_same_batch \
 	ingest_same_message \
 	partition_create \
-	stitch_concurrent
+	stitch_concurrent \
+	stitch_spill
 
 PG_CONFIG ?= pg_config
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -20,6 +21,7 @@ PG_FUNCTION_INFO_V1(cdp_stitch_pending);
 
 static CdpPlanCache pending_plan;
 static CdpPlanCache dequeue_plan;
+static CdpPlanCache own_plan;
 
 /* CdpStitchEnqueue queues events[0..n) for cdp.stitch_pending(). */
 void
@@ -42,45 +44,58 @@ CdpStitchEnqueue(const CdpStitchEvent *events, int n)
 }
 
 /*
- * Reads up to max_events queued events, oldest first, as evidence, and
- * their ids into done[0..); returns how many.
+ * The columns read_queue makes evidence of; an own-events query adds the
+ * queue row's xmin.
+ */
+#define QUEUE_COLUMNS \
+	"SELECT e.event_id, e.source_id, e.occurred_at, e.type, e.identifiers," \
+	"       CASE WHEN e.type = 'identify' AND e.anchor IS NOT NULL" \
+	"            AND e.identifiers[1] OPERATOR(cdp.=) e.anchor" \
+	"            AND pg_catalog.jsonb_typeof(e.payload->'traits') = 'object'" \
+	"            THEN e.payload->'traits' END"
+#define QUEUE_JOIN \
+	" FROM cdp.stitch_queue q" \
+	" JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at"
+
+/*
+ * Runs plan, a query of queued events in event id order, and makes
+ * evidence of its rows, and their ids in done[0..); returns how many.
+ * With own, only the rows this transaction queued are kept.  *last is
+ * the event id of the last row read (kept or not), *nread how many rows
+ * were read.
  */
 static int32
-read_queue(int32 max_events, CdpStitchEvent **events, int64 **done)
+read_queue(SPIPlanPtr plan, const Datum *args, bool own, CdpStitchEvent **events,
+		   int64 **done, uint64 *nread, int64 *last)
 {
-	Oid			argtype = INT4OID;
-	Datum		arg = Int32GetDatum(max_events);
 	Oid			ident_type = CdpTypeOid("ident");
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
-	int32		n;
+	int32		n = 0;
 
-	CdpExecute(CdpPlan(&pending_plan,
-					   "SELECT e.event_id, e.source_id, e.occurred_at, e.type, e.identifiers,"
-					   "       CASE WHEN e.type = 'identify' AND e.anchor IS NOT NULL"
-					   "            AND e.identifiers[1] OPERATOR(cdp.=) e.anchor"
-					   "            AND pg_catalog.jsonb_typeof(e.payload->'traits') = 'object'"
-					   "            THEN e.payload->'traits' END"
-					   " FROM cdp.stitch_queue q"
-					   " JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at"
-					   " ORDER BY q.event_id LIMIT $1", 1, &argtype),
-			   &arg, SPI_OK_SELECT);
-	n = SPI_processed;
-	*events = palloc0(Max(n, 1) * sizeof(CdpStitchEvent));
-	*done = palloc(Max(n, 1) * sizeof(int64));
+	CdpExecute(plan, args, SPI_OK_SELECT);
+	*nread = SPI_processed;
+	*events = palloc0(Max(SPI_processed, 1) * sizeof(CdpStitchEvent));
+	*done = palloc(Max(SPI_processed, 1) * sizeof(int64));
 	get_typlenbyvalalign(ident_type, &typlen, &typbyval, &typalign);
-	for (int32 i = 0; i < n; i++)
+	for (uint64 r = 0; r < SPI_processed; r++)
 	{
-		CdpStitchEvent *ev = &(*events)[i];
-		HeapTuple	tuple = SPI_tuptable->vals[i];
+		CdpStitchEvent *ev = &(*events)[n];
+		HeapTuple	tuple = SPI_tuptable->vals[r];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		bool		alias = (strcmp(SPI_getvalue(tuple, desc, 4), "alias") == 0);
+		bool		alias;
 		Datum		traits;
 
-		(*done)[i] = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		ev->event_id = (*done)[i];
+		*last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		if (own &&
+			!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tuple, desc, 7,
+																					  &isnull))))
+			continue;
+		alias = (strcmp(SPI_getvalue(tuple, desc, 4), "alias") == 0);
+		(*done)[n] = *last;
+		ev->event_id = *last;
 		ev->source_id = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 		ev->occurred_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 3, &isnull));
 		ev->rule = alias ? "alias" : "event";
@@ -90,8 +105,55 @@ read_queue(int32 max_events, CdpStitchEvent **events, int64 **done)
 						  &ev->nidentifiers);
 		traits = SPI_getbinval(tuple, desc, 6, &isnull);
 		ev->traits = isnull ? NULL : DatumGetJsonbP(traits);
+		n++;
 	}
 	return n;
+}
+
+/* Removes the events done[0..n) from the queue. */
+static void
+dequeue(const int64 *done, int32 n)
+{
+	Oid			argtype = INT8ARRAYOID;
+	Datum		arg = CdpInt8Array(done, n);
+
+	CdpExecute(CdpPlan(&dequeue_plan, "DELETE FROM cdp.stitch_queue WHERE event_id = ANY ($1)",
+					   1, &argtype),
+			   &arg, SPI_OK_DELETE);
+}
+
+/*
+ * CdpStitchOwnQueued stitches the events this transaction queued, those
+ * with event ids from first on, chunk at a time, and removes them from the
+ * queue.  Each chunk's memory is freed before the next.
+ */
+void
+CdpStitchOwnQueued(int64 first, int32 chunk)
+{
+	Oid			argtypes[2] = {INT8OID, INT4OID};
+	Datum		args[2];
+	uint64		nread;
+	int64		last = first - 1;
+
+	do
+	{
+		CdpStitchEvent *events;
+		int64	   *done;
+		CdpStitchStats stats = {0};
+		int32		n;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		args[0] = Int64GetDatum(last);
+		args[1] = Int32GetDatum(chunk);
+		n = read_queue(CdpPlan(&own_plan, QUEUE_COLUMNS ", q.xmin" QUEUE_JOIN
+							   " WHERE q.event_id > $1 ORDER BY q.event_id LIMIT $2",
+							   2, argtypes),
+					   args, true, &events, &done, &nread, &last);
+		CdpStitch(events, n, &stats);
+		dequeue(done, n);
+		SPI_finish();
+	} while (nread == (uint64) chunk);
 }
 
 /*
@@ -102,12 +164,14 @@ Datum
 cdp_stitch_pending(PG_FUNCTION_ARGS)
 {
 	int32		max_events;
-	Oid			argtype = INT8ARRAYOID;
+	Oid			argtype = INT4OID;
 	Datum		arg;
 	CdpStitchEvent *events;
 	int64	   *done;
 	CdpStitchStats stats = {0};
 	int32		n;
+	uint64		nread;
+	int64		last;
 	char	   *json;
 	Datum		out;
 
@@ -120,13 +184,12 @@ cdp_stitch_pending(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	CdpStitchLock();
-	n = read_queue(max_events, &events, &done);
+	arg = Int32GetDatum(max_events);
+	n = read_queue(CdpPlan(&pending_plan, QUEUE_COLUMNS QUEUE_JOIN " ORDER BY q.event_id LIMIT $1",
+						   1, &argtype),
+				   &arg, false, &events, &done, &nread, &last);
 	CdpStitch(events, n, &stats);
-
-	arg = CdpInt8Array(done, n);
-	CdpExecute(CdpPlan(&dequeue_plan, "DELETE FROM cdp.stitch_queue WHERE event_id = ANY ($1)",
-					   1, &argtype),
-			   &arg, SPI_OK_DELETE);
+	dequeue(done, n);
 
 	json = psprintf("{\"events\": %d, \"new_identities\": " INT64_FORMAT
 					", \"new_profiles\": " INT64_FORMAT ", \"merges\": " INT64_FORMAT
