@@ -55,7 +55,8 @@ REGRESS = \
 	match_link \
 	ingest_limits \
 	source_trust \
-	input_bounds
+	input_bounds \
+	batch_limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
@@ -68,7 +69,8 @@ ISOLATION = \
 	ingest_same_batch \
 	ingest_same_message \
 	partition_create \
-	stitch_concurrent
+	stitch_concurrent \
+	stitch_spill
 
 PG_CONFIG ?= pg_config
 ICU_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n 2>/dev/null)

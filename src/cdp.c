@@ -71,6 +71,18 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("cdp.max_batch_events",
+							"Most events accepted in one cdp.ingest_batch call.",
+							"Larger batches are refused with SQLSTATE 54000 before "
+							"anything is read or written.",
+							&cdp_max_batch_events,
+							10000,
+							1,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
 	DefineCustomStringVariable("cdp.default_region",
 							   "Region of phone numbers written without country code.",
 							   "An ISO 3166 alpha-2 code such as FR or US; empty means "

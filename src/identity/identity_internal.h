@@ -15,6 +15,9 @@
 extern void CdpStitchCheckIsolation(void);
 extern void CdpStitchLock(void);
 
+/* stitch_queue.c */
+extern void CdpStitchOwnQueued(int64 first, int32 chunk);
+
 /* restitch.c: what a rebuild found and did. */
 typedef struct CdpRestitchResult
 {

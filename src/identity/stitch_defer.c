@@ -13,8 +13,13 @@
  * at commit runs with the rights of the owner of the ingest functions (the
  * extension owner) that deferred it.
  *
- * A transaction that gathers more than MAX_DEFERRED events stitches what
- * it has at once, to bound its memory.
+ * The evidence kept for commit is bounded by work_mem: beyond it, the
+ * events of the current (sub)transaction go to cdp.stitch_queue, as with
+ * cdp.inline_stitching off, and the commit reads them back and stitches
+ * them too, so the lock is still taken only at commit.  Queued rows roll
+ * back with the subtransaction that wrote them, as the evidence in memory
+ * does.  At commit the events are stitched STITCH_CHUNK at a time, each
+ * chunk's memory freed before the next.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,7 +35,11 @@
 
 #include "identity/identity_internal.h"
 
-#define MAX_DEFERRED	100000
+/*
+ * Events stitched at once at commit: as many as the default largest batch
+ * (cdp.max_batch_events), so that such a batch is stitched as one.
+ */
+#define STITCH_CHUNK	10000
 
 typedef struct Deferred
 {
@@ -38,9 +47,14 @@ typedef struct Deferred
 	int			nest_level;		/* subtransaction that ingested it */
 } Deferred;
 
+/* The evidence kept in memory, in deferred_cxt (under TopTransactionContext). */
+static MemoryContext deferred_cxt = NULL;
 static Deferred *deferred = NULL;
 static int	ndeferred = 0;
 static int	deferred_cap = 0;
+
+/* The smallest event id this transaction queued in cdp.stitch_queue, or 0. */
+static int64 first_queued = 0;
 
 /* Whose rights stitching runs with: the ingest functions' owner. */
 static Oid	deferred_owner = InvalidOid;
@@ -57,20 +71,95 @@ copy_varlena(Datum d)
 	return PointerGetDatum(copy);
 }
 
-/* Stitches all deferred evidence now. */
+/* Appends a copy of ev, ingested at nest_level, to the evidence in memory. */
+static void
+keep_evidence(const CdpStitchEvent *ev, int nest_level)
+{
+	MemoryContext old = MemoryContextSwitchTo(deferred_cxt);
+	Deferred   *d;
+
+	if (ndeferred == deferred_cap)
+	{
+		deferred_cap = Max(deferred_cap * 2, 64);
+		deferred = (deferred == NULL) ? palloc(deferred_cap * sizeof(Deferred)) :
+			repalloc(deferred, deferred_cap * sizeof(Deferred));
+	}
+	d = &deferred[ndeferred++];
+	d->event = *ev;
+	d->nest_level = nest_level;
+	d->event.identifiers = palloc(Max(ev->nidentifiers, 1) * sizeof(Datum));
+	for (int k = 0; k < ev->nidentifiers; k++)
+		d->event.identifiers[k] = copy_varlena(ev->identifiers[k]);
+	if (ev->traits != NULL)
+		d->event.traits = DatumGetJsonbP(copy_varlena(JsonbPGetDatum(ev->traits)));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Moves the evidence of the current subtransaction level to
+ * cdp.stitch_queue, and the rest to a fresh memory context: evidence of
+ * enclosing levels must stay in memory, as a rollback to a savepoint
+ * would take its queued rows with it.
+ */
+static void
+queue_current_level(void)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	MemoryContext old_cxt = deferred_cxt;
+	Deferred   *old = deferred;
+	int			nold = ndeferred;
+	CdpStitchEvent *queued = palloc(Max(nold, 1) * sizeof(CdpStitchEvent));
+	int			nqueued = 0;
+
+	for (int i = 0; i < nold; i++)
+		if (old[i].nest_level == level)
+		{
+			queued[nqueued++] = old[i].event;
+			if (first_queued == 0 || old[i].event.event_id < first_queued)
+				first_queued = old[i].event.event_id;
+		}
+	CdpStitchEnqueue(queued, nqueued);
+	pfree(queued);
+
+	deferred_cxt = AllocSetContextCreate(TopTransactionContext, "cdp deferred stitching",
+										 ALLOCSET_DEFAULT_SIZES);
+	deferred = NULL;
+	ndeferred = 0;
+	deferred_cap = 0;
+	for (int i = 0; i < nold; i++)
+		if (old[i].nest_level != level)
+			keep_evidence(&old[i].event, old[i].nest_level);
+	MemoryContextDelete(old_cxt);
+}
+
+/* Stitches events[0..n), STITCH_CHUNK at a time. */
+static void
+stitch_chunks(CdpStitchEvent *events, int n)
+{
+	for (int start = 0; start < n; start += STITCH_CHUNK)
+	{
+		CdpStitchStats stats = {0};
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		CdpStitch(events + start, Min(STITCH_CHUNK, n - start), &stats);
+		SPI_finish();
+	}
+}
+
+/* Stitches all deferred evidence now: what was queued, then what is in memory. */
 static void
 stitch_deferred(void)
 {
 	CdpStitchEvent *events;
-	CdpStitchStats stats = {0};
 	int			n = ndeferred;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
 
-	if (n == 0)
+	if (n == 0 && first_queued == 0)
 		return;
-	events = palloc(n * sizeof(CdpStitchEvent));
+	events = palloc(Max(n, 1) * sizeof(CdpStitchEvent));
 	for (int i = 0; i < n; i++)
 		events[i] = deferred[i].event;
 	ndeferred = 0;
@@ -89,10 +178,10 @@ stitch_deferred(void)
 	(void) set_config_option("search_path", "pg_catalog, cdp, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	CdpStitch(events, n, &stats);
-	SPI_finish();
+	if (first_queued != 0)
+		CdpStitchOwnQueued(first_queued, STITCH_CHUNK);
+	first_queued = 0;
+	stitch_chunks(events, n);
 	PopActiveSnapshot();
 	AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -101,52 +190,35 @@ stitch_deferred(void)
 /*
  * CdpStitchAtCommit remembers events[0..n) (copied) for stitching when the
  * transaction commits; events without identifiers have nothing to stitch.
+ * Past work_mem, the evidence goes to cdp.stitch_queue until then.
  */
 void
 CdpStitchAtCommit(const CdpStitchEvent *events, int n)
 {
-	MemoryContext old;
 	int			level = GetCurrentTransactionNestLevel();
 
 	CdpStitchCheckIsolation();
 	deferred_owner = GetUserId();
-	old = MemoryContextSwitchTo(TopTransactionContext);
-
-	if (ndeferred + n > deferred_cap)
-	{
-		int			cap = Max(deferred_cap * 2, ndeferred + n);
-
-		deferred = (deferred_cap == 0) ? palloc(cap * sizeof(Deferred)) :
-			repalloc(deferred, cap * sizeof(Deferred));
-		deferred_cap = cap;
-	}
+	if (deferred_cxt == NULL)
+		deferred_cxt = AllocSetContextCreate(TopTransactionContext, "cdp deferred stitching",
+											 ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < n; i++)
-	{
-		Deferred   *d;
+		if (events[i].nidentifiers > 0)
+			keep_evidence(&events[i], level);
 
-		if (events[i].nidentifiers == 0)
-			continue;
-		d = &deferred[ndeferred++];
-		d->event = events[i];
-		d->nest_level = level;
-		d->event.identifiers = palloc(Max(events[i].nidentifiers, 1) * sizeof(Datum));
-		for (int k = 0; k < events[i].nidentifiers; k++)
-			d->event.identifiers[k] = copy_varlena(events[i].identifiers[k]);
-		if (events[i].traits != NULL)
-			d->event.traits = DatumGetJsonbP(copy_varlena(JsonbPGetDatum(events[i].traits)));
-	}
-	MemoryContextSwitchTo(old);
-
-	if (ndeferred > MAX_DEFERRED)
-		stitch_deferred();
+	if (MemoryContextMemAllocated(deferred_cxt, false) > (Size) work_mem * 1024)
+		queue_current_level();
 }
 
 static void
 forget_deferred(void)
 {
+	/* deferred_cxt goes with TopTransactionContext */
+	deferred_cxt = NULL;
 	deferred = NULL;
 	ndeferred = 0;
 	deferred_cap = 0;
+	first_queued = 0;
 }
 
 static void

@@ -259,6 +259,22 @@ CdpStitchWriteEdges(CdpStitchBatch *b, CdpStitchStats *stats)
 }
 
 /*
+ * A trait value as jsonb, allocated at its size: JsonbValueToJsonb
+ * builds scalars in a buffer of 1 kB, which a batch of many values would
+ * keep for each of them.
+ */
+static Datum
+trait_value_jsonb(JsonbValue *v)
+{
+	Jsonb	   *built = JsonbValueToJsonb(v);
+	Jsonb	   *value = palloc(VARSIZE(built));
+
+	memcpy(value, built, VARSIZE(built));
+	pfree(built);
+	return JsonbPGetDatum(value);
+}
+
+/*
  * Records the trait values of identify events against the identity whose
  * event it is: one row per identity, trait, source and value, counting
  * how often and when it was seen.
@@ -309,7 +325,7 @@ CdpStitchWriteTraits(CdpStitchBatch *b)
 			if (v.type == jbvNull)
 				continue;
 			identity_ids[n] = identity_id;
-			values[n] = JsonbPGetDatum(JsonbValueToJsonb(&v));
+			values[n] = trait_value_jsonb(&v);
 			source_ids[n] = ev->source_id;
 			seen[n] = TimestampTzGetDatum(ev->occurred_at);
 			n++;

@@ -24,6 +24,7 @@ PG_FUNCTION_INFO_V1(cdp_ingest);
 PG_FUNCTION_INFO_V1(cdp_ingest_batch);
 
 int			cdp_max_event_bytes = 32768;
+int			cdp_max_batch_events = 10000;
 bool		cdp_inline_stitching = true;
 
 /*
@@ -224,7 +225,18 @@ cdp_ingest_batch(PG_FUNCTION_ARGS)
 	cxt.received_at = GetCurrentStatementStartTimestamp();
 	array = batch_events(PG_GETARG_JSONB_P(1), &cxt);
 
+	/*
+	 * The array's header gives its length: an oversized batch is refused
+	 * before any element is read, so neither its events nor its rejects
+	 * can exceed the limit.
+	 */
 	n = JsonContainerSize(array);
+	if (n > cdp_max_batch_events)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("batch has more events than cdp.max_batch_events"),
+				 errdetail("The batch has %d events; the limit is %d.", n, cdp_max_batch_events),
+				 errhint("Split the batch into smaller ones, or have a superuser raise cdp.max_batch_events.")));
 	batch.events = palloc(Max(n, 1) * sizeof(CdpEvent));
 	batch.rejects = palloc(Max(n, 1) * sizeof(CdpRejectedEvent));
 	event_ids = palloc(Max(n, 1) * sizeof(int64));

@@ -22,6 +22,9 @@
 /* cdp.max_event_bytes: largest accepted event, in bytes of jsonb */
 extern int	cdp_max_event_bytes;
 
+/* cdp.max_batch_events: most events in one cdp.ingest_batch call */
+extern int	cdp_max_batch_events;
+
 /* cdp.inline_stitching: stitch new events when their transaction commits */
 extern bool cdp_inline_stitching;
 
