@@ -76,13 +76,22 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
 SHLIB_LINK  = $(ICU_LIBS)
 
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test
+# make CDP_ASSERTS=1 (also make test CDP_ASSERTS=1) builds with cdp's own
+# assertions (CdpAssert in src/core/core.h).  The setting is kept in
+# .build-flags, which the objects depend on: switching it rebuilds them.
+BUILD_FLAGS := $(if $(filter 1,$(CDP_ASSERTS)),-DCDP_ASSERTS,)
+PG_CPPFLAGS += $(BUILD_FLAGS)
+$(shell echo '$(BUILD_FLAGS)' | cmp -s - .build-flags || echo '$(BUILD_FLAGS)' > .build-flags)
+
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .build-flags
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+$(OBJS): .build-flags
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 	cat $(SQL_FRAGMENTS) > $@
