@@ -83,7 +83,7 @@ BUILD_FLAGS := $(if $(filter 1,$(CDP_ASSERTS)),-DCDP_ASSERTS,)
 PG_CPPFLAGS += $(BUILD_FLAGS)
 $(shell echo '$(BUILD_FLAGS)' | cmp -s - .build-flags || echo '$(BUILD_FLAGS)' > .build-flags)
 
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .test-valgrind .build-flags
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .test-valgrind .test-fuzz .build-flags
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
@@ -99,7 +99,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 $(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_0_2_0)
 	cat $(UPGRADE_0_2_0) > $@
 
-.PHONY: deps test valgrind bench demo print-regress print-isolation print-regress-opts print-isolation-opts
+.PHONY: deps test valgrind fuzz bench demo print-regress print-isolation print-regress-opts print-isolation-opts
 
 deps:
 	./scripts/deps.sh
@@ -109,6 +109,9 @@ test: all
 
 valgrind: all
 	TESTS="$(TESTS)" ./test/valgrind/run
+
+fuzz: all
+	FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_SEED="$(FUZZ_SEED)" ./test/fuzz/run
 
 bench: all
 	./test/bench/run
