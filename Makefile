@@ -51,7 +51,8 @@ REGRESS = \
 	gen_people \
 	match_febrl \
 	match_link \
-	ingest_limits
+	ingest_limits \
+	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
