@@ -56,7 +56,8 @@ REGRESS = \
 	ingest_limits \
 	source_trust \
 	input_bounds \
-	batch_limits
+	batch_limits \
+	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
@@ -82,7 +83,14 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
 SHLIB_LINK  = $(ICU_LIBS)
 
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test
+# make CDP_ASSERTS=1 (also make test CDP_ASSERTS=1) builds with cdp's own
+# assertions (CdpAssert in src/core/core.h).  The setting is kept in
+# .build-flags, which the objects depend on: switching it rebuilds them.
+BUILD_FLAGS := $(if $(filter 1,$(CDP_ASSERTS)),-DCDP_ASSERTS,)
+PG_CPPFLAGS += $(BUILD_FLAGS)
+$(shell echo '$(BUILD_FLAGS)' | cmp -s - .build-flags || echo '$(BUILD_FLAGS)' > .build-flags)
+
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .test-valgrind .test-fuzz .build-flags
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
@@ -90,19 +98,27 @@ override autodepend = yes
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+$(OBJS): .build-flags
+
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 	cat $(SQL_FRAGMENTS) > $@
 
 $(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_0_2_0)
 	cat $(UPGRADE_0_2_0) > $@
 
-.PHONY: deps test bench demo print-regress print-isolation print-regress-opts print-isolation-opts
+.PHONY: deps test valgrind fuzz bench demo print-regress print-isolation print-regress-opts print-isolation-opts
 
 deps:
 	./scripts/deps.sh
 
 test: all
 	./test/run
+
+valgrind: all
+	TESTS="$(TESTS)" ./test/valgrind/run
+
+fuzz: all
+	FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_SEED="$(FUZZ_SEED)" ./test/fuzz/run
 
 bench: all
 	./test/bench/run

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="make gcc libc6-dev pkgconf perl libipc-run-perl
 postgresql-15 postgresql-client-15 postgresql-server-dev-15
-postgresql-15-cron libicu-dev faketime"
+postgresql-15-cron libicu-dev faketime valgrind sqlsmith"
 
 missing=""
 for p in $PACKAGES; do

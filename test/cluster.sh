@@ -48,6 +48,22 @@ private_install() {
 	cp -rsn "$pkglibdir/." "$inst$pkglibdir/"
 }
 
+# server_wrap COMMAND...: the private installation's server runs under
+# COMMAND (valgrind, say).  The binary moves aside to postgres.bin and a
+# script that runs it under COMMAND takes its name; pg_ctl and the server
+# still find everything relative to that directory.
+server_wrap() {
+	local real=$inst$bindir/postgres.bin
+	mv "$inst$bindir/postgres" "$real"
+	{
+		echo '#!/bin/bash'
+		printf 'exec'
+		printf ' %q' "$@" "$real"
+		echo ' "$@"'
+	} >"$inst$bindir/postgres"
+	chmod 755 "$inst$bindir/postgres"
+}
+
 # cluster_start LOG [SETTING...]: initdb and start; false on failure.  With
 # CDP_TEST_CLOCK set ('2031-07-01 08:00:00'), the server's clock starts
 # there (libfaketime) and runs on.

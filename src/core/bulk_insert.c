@@ -148,6 +148,7 @@ flush(CdpBulkInsert *bulk)
 
 	if (n == 0)
 		return;
+	CdpAssert(leaf != NULL && n <= bulk->nallocated && bulk->nallocated <= BULK_BUFFER_ROWS);
 	table_multi_insert(leaf->ri_RelationDesc, bulk->slots, n, bulk->cid, 0,
 					   bulk->bistate);
 	for (int i = 0; i < n; i++)
@@ -190,6 +191,7 @@ CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values, const bool *nulls)
 	memset(slot->tts_isnull, true, natts * sizeof(bool));
 	for (int c = 0; c < bulk->ncolumns; c++)
 	{
+		CdpAssert(bulk->column_attr[c] >= 0 && bulk->column_attr[c] < natts);
 		slot->tts_values[bulk->column_attr[c]] = values[c];
 		slot->tts_isnull[bulk->column_attr[c]] = nulls[c];
 	}
@@ -203,6 +205,7 @@ CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values, const bool *nulls)
 	else if (bulk->nused == BULK_BUFFER_ROWS)
 		flush(bulk);
 
+	CdpAssert(bulk->nused < BULK_BUFFER_ROWS && bulk->nused <= bulk->nallocated);
 	if (bulk->nused == bulk->nallocated)
 		bulk->slots[bulk->nallocated++] = table_slot_create(leaf->ri_RelationDesc, NULL);
 	target = bulk->slots[bulk->nused++];

@@ -113,6 +113,28 @@ extern void CdpRequireArgument(FunctionCallInfo fcinfo, int argno,
 							   const char *name);
 extern bool CdpIsObjectName(const char *name, int len);
 
+/*
+ * CdpAssert(cond): an invariant of cdp's own code (a bound of a chunk, a
+ * node of a union-find, the length of a bit-parallel word).  Checked only
+ * when the extension is built with CDP_ASSERTS=1 (make test CDP_ASSERTS=1):
+ * PostgreSQL's Assert is compiled out of Debian's server, and the checks
+ * cost time on hot paths.  A failure raises XX000 with the condition and
+ * the place, so the test that reached it fails and the server goes on;
+ * the transaction, and whatever it half built, is rolled back.
+ */
+#ifdef CDP_ASSERTS
+#define CdpAssert(cond) \
+	do { \
+		if (unlikely(!(cond))) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_INTERNAL_ERROR), \
+					 errmsg_internal("cdp assertion failed: %s (%s:%d)", \
+									 #cond, __FILE__, __LINE__))); \
+	} while (0)
+#else
+#define CdpAssert(cond) ((void) 0)
+#endif
+
 
 /*
  * bulk_insert.c: multi-row insertion into a table (partitioned or not) the

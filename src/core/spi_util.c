@@ -97,6 +97,7 @@ CdpExecuteOnPairs(CdpPlanCache *plans, const char *const *queries, const int *ex
 		int			len = Min(PAIRS_PER_STATEMENT, n - start);
 		MemoryContext old = MemoryContextSwitchTo(chunk);
 
+		CdpAssert(len > 0 && start + len <= n);
 		args[0] = CdpInt8Array(a + start, len);
 		args[1] = CdpInt8Array(b + start, len);
 		for (int i = 0; i < nqueries; i++)

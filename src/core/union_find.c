@@ -34,6 +34,7 @@ CdpUnionFindCreate(int32 nnodes)
 int32
 CdpUnionFindFind(CdpUnionFind *uf, int32 node)
 {
+	CdpAssert(node >= 0 && node < uf->nnodes);
 	while (uf->parent[node] != node)
 	{
 		uf->parent[node] = uf->parent[uf->parent[node]];
@@ -54,6 +55,9 @@ CdpUnionFindUnion(CdpUnionFind *uf, int32 a, int32 b)
 
 	if (ra == rb)
 		return ra;
+	/* Roots hold their set's size; two disjoint sets hold at most every node. */
+	CdpAssert(uf->size[ra] >= 1 && uf->size[rb] >= 1 &&
+			  uf->size[ra] <= uf->nnodes - uf->size[rb]);
 	if (uf->size[ra] < uf->size[rb])
 	{
 		int32		t = ra;

@@ -16,6 +16,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
 
+#include "core/core.h"
 #include "fuzzy/fuzzy_text.h"
 
 /* Hash slots kept on the stack by CdpFuzzyRemap. */
@@ -236,6 +237,7 @@ CdpFuzzyRemap(CdpFuzzyText *pattern, CdpFuzzyText *other, int direct_limit)
 void
 CdpFuzzyPeq(uint64 *peq, const uint32 *a, int m, const uint32 *b, int n)
 {
+	CdpAssert(m >= 1 && m <= 64);
 	for (int j = 0; j < n; j++)
 		peq[b[j]] = 0;
 	for (int i = 0; i < m; i++)
@@ -266,8 +268,12 @@ CdpFuzzyBlocksInit(CdpFuzzyBlocks *blocks, uint64 *buf, int buf_len,
 		peq = buf;
 		memset(peq, 0, len * sizeof(uint64));
 	}
+	CdpAssert(words == (m + 63) / 64);
 	for (int i = 0; i < m; i++)
+	{
+		CdpAssert(a[i] < (uint32) alphabet);
 		peq[(Size) a[i] * words + i / 64] |= UINT64CONST(1) << (i % 64);
+	}
 	blocks->peq = peq;
 	blocks->scratch = peq + peq_len;
 }

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
+#include "core/core.h"
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
@@ -59,6 +60,7 @@ jaro_matches_word(const uint64 *peq, const uint32 *a, int m, int n,
 	int			count = 0;
 	int			last = Min(m, n + window);	/* later windows start past b */
 
+	CdpAssert(n >= 1 && n <= 64);
 	for (int i = 0; i < last; i++)
 	{
 		uint64		cand = peq[a[i]] & ~taken & bits_upto(i + window);
@@ -67,6 +69,7 @@ jaro_matches_word(const uint64 *peq, const uint32 *a, int m, int n,
 			cand &= bits_from(i - window);
 		if (cand != 0)
 		{
+			CdpAssert(count < Min(m, n));
 			taken |= cand & (~cand + 1);
 			a_matched[count++] = a[i];
 		}
@@ -106,6 +109,7 @@ jaro_matches(const uint64 *peq, int words, const uint32 *a, int m, int n,
 				cand &= bits_upto(hi % 64);
 			if (cand != 0)
 			{
+				CdpAssert(count < Min(m, n));
 				used[w] |= cand & (~cand + 1);
 				a_matched[count++] = a[i];
 				break;

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 
+#include "core/core.h"
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
@@ -93,6 +94,7 @@ myers_word(const uint64 *peq, int m, const uint32 *b, int n, int max_d)
 	uint64		last = UINT64CONST(1) << (m - 1);
 	int			score = m;
 
+	CdpAssert(m >= 1 && m <= 64);
 	for (int j = 0; j < n; j++)
 	{
 		uint64		pm = peq[b[j]];
@@ -123,6 +125,8 @@ myers_blocks(const uint64 *peq, int words, int m, const uint32 *b, int n,
 {
 	uint64		last = UINT64CONST(1) << ((m - 1) % 64);
 	int			score = m;
+
+	CdpAssert(m > 64 && words == (m + 63) / 64);
 
 	for (int w = 0; w < words; w++)
 	{
@@ -186,6 +190,7 @@ osa_word(const uint64 *peq, int m, const uint32 *b, int n)
 	uint64		last = UINT64CONST(1) << (m - 1);
 	int			score = m;
 
+	CdpAssert(m >= 1 && m <= 64);
 	for (int j = 0; j < n; j++)
 	{
 		uint64		pm = peq[b[j]];
@@ -224,6 +229,7 @@ osa_blocks(const uint64 *peq, int words, int m, const uint32 *b, int n,
 	uint64		last = UINT64CONST(1) << ((m - 1) % 64);
 	int			score = m;
 
+	CdpAssert(m > 64 && words == (m + 63) / 64);
 	for (int w = 0; w < words; w++)
 	{
 		vp[w] = ~UINT64CONST(0);
@@ -289,6 +295,7 @@ lcs_length(const uint64 *peq, int words, int m, const uint32 *b, int n,
 {
 	int			lcs = 0;
 
+	CdpAssert(m >= 1 && words == (m + 63) / 64);
 	for (int w = 0; w < words; w++)
 		s[w] = ~UINT64CONST(0);
 	for (int j = 0; j < n; j++)
@@ -419,6 +426,7 @@ CdpLevenshtein(CdpFuzzyText *x, CdpFuzzyText *y, int max_d)
 		return p.n;
 	if (p.m <= 64)
 	{
+		CdpAssert(p.alphabet <= PEQ_INLINE_WORDS);
 		CdpFuzzyPeq(inline_buf, p.a, p.m, p.b, p.n);
 		return myers_word(inline_buf, p.m, p.b, p.n, max_d);
 	}
@@ -450,6 +458,7 @@ CdpOsaDistance(CdpFuzzyText *x, CdpFuzzyText *y)
 		return p.n;
 	if (p.m <= 64)
 	{
+		CdpAssert(p.alphabet <= PEQ_INLINE_WORDS);
 		CdpFuzzyPeq(inline_buf, p.a, p.m, p.b, p.n);
 		return osa_word(inline_buf, p.m, p.b, p.n);
 	}

@@ -25,6 +25,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "core/core.h"
 #include "fuzzy/fuzzy.h"
 #include "fuzzy/fuzzy_text.h"
 
@@ -69,6 +70,7 @@ make_keys(const CdpFuzzyText *s, int q, uint64 *keys)
 			key = (key << 21) | QGRAM_PAD;
 		for (int g = 0; g < count; g++)
 		{
+			CdpAssert(char_or_pad(s, g) != 0 && char_or_pad(s, g) <= QGRAM_PAD);
 			key = ((key << 21) | char_or_pad(s, g)) & mask;
 			keys[g] = key;
 		}
@@ -111,11 +113,14 @@ common_keys(const uint64 *x, int nx, const uint64 *y, int ny)
 	}
 	memset(keys, 0, sizeof(uint64) << bits);
 
+	/* At most half the slots fill, so every probe ends; 0 marks an empty slot. */
+	CdpAssert((1 << bits) >= 2 * nx);
 	for (int i = 0; i < nx; i++)
 	{
 		uint64		slot = (x[i] * UINT64CONST(0x9E3779B97F4A7C15)) >> (64 - bits);
 
 		CHECK_FOR_INTERRUPTS();
+		CdpAssert(x[i] != 0);
 		while (keys[slot] != 0 && keys[slot] != x[i])
 			slot = (slot + 1) & mask;
 		if (keys[slot] == 0)

@@ -66,6 +66,7 @@ CdpLogRow(CdpLogRows *rows, const char *action, int64 profile_id, int64 other_id
 
 	if (rows->n == LOG_CHUNK)
 		CdpLogRowsWrite(rows);
+	CdpAssert(rows->n < LOG_CHUNK && rows->n <= rows->cap);
 	old = MemoryContextSwitchTo(rows->cxt);
 	if (rows->n == rows->cap)
 		grow(rows);

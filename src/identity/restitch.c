@@ -414,6 +414,7 @@ refresh_distinct(int64 *ids, int64 n)
 	{
 		MemoryContext old = MemoryContextSwitchTo(chunk);
 
+		CdpAssert(k <= n && start < k);
 		CdpRefreshProfiles(ids + start, Min(REFRESH_CHUNK, k - start));
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(chunk);
