@@ -51,7 +51,9 @@ REGRESS = \
 	gen_people \
 	match_febrl \
 	match_link \
-	ingest_limits
+	ingest_limits \
+	stitch_rules \
+	ingest_boundaries
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
 
