@@ -78,7 +78,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
 SHLIB_LINK  = $(ICU_LIBS)
 
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .mutation
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
@@ -92,13 +92,18 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 $(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_0_2_0)
 	cat $(UPGRADE_0_2_0) > $@
 
-.PHONY: deps test bench demo print-regress print-isolation print-regress-opts print-isolation-opts
+.PHONY: deps test mutation bench demo print-regress print-isolation print-regress-opts print-isolation-opts
 
 deps:
 	./scripts/deps.sh
 
 test: all
 	./test/run
+
+# Plants each bug of test/mutation/mutants.tsv in turn and runs the suite
+# on it (long; not part of test).  MUTANTS=regex picks mutants by id.
+mutation: all
+	./test/mutation/run $(MUTANTS)
 
 bench: all
 	./test/bench/run
