@@ -57,6 +57,8 @@ REGRESS = \
 	source_trust \
 	input_bounds \
 	batch_limits \
+	stitch_rules \
+	ingest_boundaries \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
@@ -90,7 +92,7 @@ BUILD_FLAGS := $(if $(filter 1,$(CDP_ASSERTS)),-DCDP_ASSERTS,)
 PG_CPPFLAGS += $(BUILD_FLAGS)
 $(shell echo '$(BUILD_FLAGS)' | cmp -s - .build-flags || echo '$(BUILD_FLAGS)' > .build-flags)
 
-EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .test-valgrind .test-fuzz .build-flags
+EXTRA_CLEAN = $(DATA_built) results regression.diffs regression.out .test .test-valgrind .test-fuzz .build-flags .mutation
 
 # Rebuild objects when a header they include changes.
 override autodepend = yes
@@ -106,7 +108,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS) $(EXTENSION).control
 $(EXTENSION)--0.1.0--0.2.0.sql: $(UPGRADE_0_2_0)
 	cat $(UPGRADE_0_2_0) > $@
 
-.PHONY: deps test valgrind fuzz bench demo print-regress print-isolation print-regress-opts print-isolation-opts
+.PHONY: deps test valgrind fuzz mutation bench demo print-regress print-isolation print-regress-opts print-isolation-opts
 
 deps:
 	./scripts/deps.sh
@@ -119,6 +121,11 @@ valgrind: all
 
 fuzz: all
 	FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_SEED="$(FUZZ_SEED)" ./test/fuzz/run
+
+# Plants each bug of test/mutation/mutants.tsv in turn and runs the suite
+# on it (long; not part of test).  MUTANTS=regex picks mutants by id.
+mutation: all
+	./test/mutation/run $(MUTANTS)
 
 bench: all
 	./test/bench/run

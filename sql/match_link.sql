@@ -128,3 +128,9 @@ SELECT cdp.resolve('anonymous_id:rec-2-org') <> cdp.resolve('anonymous_id:rec-2-
 
 \c :regression_db
 DROP DATABASE cdp_match_link;
+
+-- Equal thresholds leave no band for review, and are allowed: the model
+-- is looked up next.
+\set VERBOSITY sqlstate
+SELECT cdp.link_matches('no such model', 0.9, 0.9);
+\set VERBOSITY default
