@@ -17,6 +17,10 @@ SQL_FRAGMENTS = \
 	src/ingest/ingest.sql \
 	src/identity/identity.sql \
 	src/profiles/profiles.sql \
+	src/segments/segments.sql \
+	src/segments/segment_refresh.sql \
+	src/segments/segment_api.sql \
+	src/profiles/profile_view.sql \
 	src/fuzzy/fuzzy.sql \
 	src/match/match.sql \
 	src/match/match_link.sql
@@ -25,8 +29,9 @@ SQL_FRAGMENTS = \
 # released versions' scripts are frozen, and reached by upgrade scripts.
 # While 0.2.0 is developed, the upgrade from 0.1.0 is built too: the
 # changes to 0.1.0's objects, then the fragments new in 0.2.0.
-UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/ingest/source_grants.sql src/match/match.sql \
-	src/match/match_link.sql
+UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/ingest/source_grants.sql \
+	src/segments/segments.sql src/segments/segment_refresh.sql src/segments/segment_api.sql \
+	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -59,6 +64,8 @@ REGRESS = \
 	batch_limits \
 	stitch_rules \
 	ingest_boundaries \
+	segments \
+	segments_property \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
@@ -72,6 +79,7 @@ ISOLATION = \
 	ingest_same_batch \
 	ingest_same_message \
 	partition_create \
+	segment_refresh \
 	stitch_concurrent \
 	stitch_spill
 

@@ -161,6 +161,41 @@ SELECT e->>'comparison' AS comparison, e->>'level' AS level, e->>'left_value' AS
        jsonb_array_elements(r.explanation) e;
 
 \echo
+\echo '== Segments: audiences kept materialized, refreshed incrementally'
+\echo '   (evaluated on 2026-11-01, the day after the sample ends: cdp.segment_now pins it)'
+SET cdp.segment_now = '2026-11-01T00:00:00Z';
+SELECT cdp.create_computed_trait('orders_90d', '{"event": "Order Completed", "count": true, "within": "90 days"}') AS c1,
+       cdp.create_computed_trait('revenue_90d', '{"event": "Order Completed", "sum": "revenue", "within": "90 days"}') AS c2,
+       cdp.create_computed_trait('last_order', '{"event": "Order Completed", "last": true}') AS c3 \gset
+SELECT cdp.create_segment('buyers_30d', '{"event": "Order Completed", "within": "30 days"}') AS s1,
+       cdp.create_segment('big_spenders', '{"all": [{"computed": "orders_90d", "op": ">=", "value": 2},
+           {"event": "Order Completed", "sum": "revenue", "op": ">=", "value": 500, "within": "90 days"}]}') AS s2,
+       cdp.create_segment('melbourne', '{"trait": ["address", "city"], "op": "=", "value": "Melbourne"}') AS s3,
+       cdp.create_segment('viewed_then_bought', '{"sequence": [{"event": "Product Viewed"}, {"event": "Order Completed"}],
+                                                  "within": "1 day"}') AS s4,
+       cdp.create_segment('lapsed_buyers', '{"all": [{"computed": "orders_90d", "op": ">=", "value": 1},
+           {"not": {"event": "Order Completed", "within": "21 days"}}]}') AS s5,
+       cdp.create_segment('opted_in_sql', $$traits->>'marketing_opt_in' = 'true'$$) AS s6 \gset
+SELECT * FROM cdp.refresh_segments();
+\echo '   ... the rule language compiles to SQL:'
+SELECT cdp.explain_segment('melbourne');
+\echo '   ... who is in big_spenders (with computed traits):'
+SELECT m.profile_id, p.traits->>'firstName' AS first_name, p.computed->>'orders_90d' AS orders_90d,
+       p.computed->>'revenue_90d' AS revenue_90d, p.computed->>'last_order' AS last_order
+  FROM cdp.segment_members m JOIN cdp.segments s USING (segment_id) JOIN cdp.profiles p USING (profile_id)
+ WHERE s.name = 'big_spenders' ORDER BY (p.computed->>'revenue_90d')::numeric DESC LIMIT 5;
+\echo '   ... two weeks pass: windows lapse on time, only the due profiles are looked at'
+SET cdp.segment_now = '2026-11-15T00:00:00Z';
+SELECT * FROM cdp.refresh_segments() WHERE entered + exited > 0;
+SELECT s.name AS segment, c.change, count(*) AS changes
+  FROM cdp.segment_changes c JOIN cdp.segments s USING (segment_id)
+ WHERE c.changed_at = '2026-11-15T00:00:00Z' GROUP BY 1, 2 ORDER BY 1, 2;
+\echo '   ... and a refresh every 15 minutes through pg_cron:'
+SELECT cdp.schedule_segment('buyers_30d', '*/15 * * * *') AS cron_job_id \gset
+SELECT jobname, schedule, command FROM cron.job WHERE jobid = :cron_job_id;
+RESET cdp.segment_now;
+
+\echo
 \echo '== One person, stitched from every channel'
 CREATE TEMP TABLE showcase AS
 SELECT p.profile_id
@@ -169,7 +204,7 @@ SELECT p.profile_id
 HAVING count(DISTINCT p.source_id) = 4
  ORDER BY count(*) DESC, p.profile_id
  LIMIT 1;
-SELECT jsonb_pretty(cdp.profile(profile_id) - 'recent_events' - 'computed' - 'region') AS profile FROM showcase;
+SELECT jsonb_pretty(cdp.profile(profile_id) - 'recent_events' - 'region') AS profile FROM showcase;
 \echo '   ... and why two of its identifiers are the same person:'
 SELECT w.step, w.from_ident, w.to_ident, w.edge_kind, s.name AS source, e.type, e.event
   FROM showcase,

@@ -21,6 +21,7 @@
 #include "ident/ident.h"
 #include "identity/identity.h"
 #include "ingest/ingest.h"
+#include "segments/segments.h"
 
 PG_MODULE_MAGIC;
 
@@ -123,6 +124,16 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cdp.segment_now",
+							   "The time segments and computed traits are evaluated at.",
+							   "Empty: now().  An ISO 8601 timestamp fixes it, for tests "
+							   "and backfills.",
+							   &cdp_segment_now_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   CdpCheckSegmentNow, CdpAssignSegmentNow, NULL);
 
 	MarkGUCPrefixReserved("cdp");
 

@@ -225,3 +225,8 @@ COMMENT ON COLUMN cdp.sources.trusted_aliases IS
     'its alias events join two identifiers even beyond the kinds'' max_per_profile';
 ALTER FUNCTION cdp.ingest(text, jsonb) SECURITY INVOKER;
 ALTER FUNCTION cdp.ingest_batch(text, jsonb, boolean) SECURITY INVOKER;
+
+-- The 360 view now shows segments: src/profiles/profile_view.sql creates it
+-- again after the segment tables.
+DROP FUNCTION cdp.profile(cdp.ident);
+DROP FUNCTION cdp.profile(bigint);

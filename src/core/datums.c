@@ -76,3 +76,33 @@ CdpJsonbFromString(const char *json)
 {
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
+
+/*
+ * CdpJsonbUnknownKey returns the first key of object that is not one of
+ * allowed[0..n), setting *len to its length (the key is not terminated),
+ * or NULL when every key is allowed.  Callers report it their own way.
+ */
+const char *
+CdpJsonbUnknownKey(JsonbContainer *object, const char *const *allowed, int n, int *len)
+{
+	JsonbIterator *it = JsonbIteratorInit(object);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		bool		known = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		for (int i = 0; i < n && !known; i++)
+			known = strlen(allowed[i]) == (size_t) v.val.string.len &&
+				memcmp(allowed[i], v.val.string.val, v.val.string.len) == 0;
+		if (!known)
+		{
+			*len = v.val.string.len;
+			return v.val.string.val;
+		}
+	}
+	return NULL;
+}

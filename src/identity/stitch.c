@@ -71,14 +71,35 @@ CdpStitchCheckIsolation(void)
  * Stitching reads what earlier stitchers committed, so it needs a fresh
  * snapshot per statement: READ COMMITTED.
  */
-void
-CdpStitchLock(void)
+static void
+acquire_stitch_lock(void)
 {
 	LOCKTAG		tag;
 
-	CdpStitchCheckIsolation();
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, STITCH_LOCK_KEY1, STITCH_LOCK_KEY2, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+void
+CdpStitchLock(void)
+{
+	CdpStitchCheckIsolation();
+	acquire_stitch_lock();
+}
+
+PG_FUNCTION_INFO_V1(cdp_hold_stitching);
+
+/*
+ * cdp.hold_stitching() takes the stitching lock for the rest of the
+ * transaction, so that no stitching runs beside what the transaction
+ * changes (segments.sql: a new segment is seen by every stitch that
+ * commits after it, or its first refresh sees that stitch).
+ */
+Datum
+cdp_hold_stitching(PG_FUNCTION_ARGS pg_attribute_unused())
+{
+	acquire_stitch_lock();
+	PG_RETURN_VOID();
 }
 
 /* The row of cdp.identifier_kinds for ident's kind. */

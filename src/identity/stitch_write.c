@@ -19,6 +19,7 @@
 
 #include "identity/stitch_batch.h"
 #include "profiles/profiles.h"
+#include "segments/segments.h"
 
 static CdpPlanCache edges_plan;
 static CdpPlanCache traits_plan;
@@ -360,20 +361,27 @@ CdpStitchWriteTraits(CdpStitchBatch *b)
 /*
  * Recomputes the golden records that may have changed: of profiles that
  * got trait values or merged.  An identifier joining a profile brings no
- * trait values of its own.
+ * trait values of its own.  Every profile the batch placed an event in is
+ * logged as changed, for segments and computed traits.
  */
 void
 CdpStitchRefreshTouched(CdpStitchBatch *b, const int64 *assigned)
 {
 	int64	   *ids = palloc(Max(b->nunits, 1) * sizeof(int64));
+	int64	   *placed = palloc(Max(b->nunits, 1) * sizeof(int64));
 	int			n = 0;
+	int			nplaced = 0;
 
 	for (int u = 0; u < b->nunits; u++)
 	{
 		int			r = CdpUnionFindFind(b->uf, u);
 
-		if (r == u && (b->unit_traits[u] || b->unit_merge_event[u] >= 0))
+		if (r != u)
+			continue;
+		placed[nplaced++] = assigned[u];
+		if (b->unit_traits[u] || b->unit_merge_event[u] >= 0)
 			ids[n++] = assigned[u];
 	}
 	CdpRefreshProfiles(ids, n);
+	CdpLogChangedProfiles(placed, nplaced);
 }

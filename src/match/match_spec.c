@@ -65,24 +65,12 @@ spec_field(JsonbContainer *object, const char *key, JsonbValue *value)
 static void
 check_keys(JsonbContainer *object, const char *path, const char *const *allowed, int n)
 {
-	JsonbIterator *it = JsonbIteratorInit(object);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
+	int			len;
+	const char *key = CdpJsonbUnknownKey(object, allowed, n, &len);
 
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		bool		known = false;
-
-		if (tok != WJB_KEY)
-			continue;
-		for (int i = 0; i < n && !known; i++)
-			known = strlen(allowed[i]) == (size_t) v.val.string.len &&
-				memcmp(allowed[i], v.val.string.val, v.val.string.len) == 0;
-		if (!known)
-			spec_error(psprintf("%s%s%.*s", path, *path ? "." : "",
-								Min(v.val.string.len, NAMEDATALEN), v.val.string.val),
-					   "is not a key of the spec");
-	}
+	if (key != NULL)
+		spec_error(psprintf("%s%s%.*s", path, *path ? "." : "", Min(len, NAMEDATALEN), key),
+				   "is not a key of the spec");
 }
 
 /* The object at value, or an error for path. */

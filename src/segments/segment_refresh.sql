@@ -1,0 +1,274 @@
+-- Refreshing segments and computed traits: full, or incremental over the
+-- profiles changed since the last refresh plus those whose windowed result
+-- is due (src/segments/changed_profiles.c explains the log).
+--
+-- Locks are taken in one order everywhere: computed traits by id, then
+-- segments by id.  Two refreshes of one segment serialize on its row.
+
+-- The snapshot a refresh records: the current one, except that this
+-- transaction counts as still running, so that what it writes after the
+-- refresh (in this transaction or once committed) is seen as unseen.  A
+-- snapshot's xmax is the latest completed xid + 1: xids from there to this
+-- transaction's were running, and stay so when xmax moves past them.
+CREATE FUNCTION cdp.refresh_snapshot() RETURNS pg_snapshot
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN me IS NULL THEN s ELSE
+           format('%s:%s:%s', least(pg_snapshot_xmin(s), me),
+                  greatest(pg_snapshot_xmax(s)::text::bigint, me::text::bigint + 1),
+                  array_to_string(ARRAY(
+                      SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x
+                      UNION
+                      SELECT generate_series(pg_snapshot_xmax(s)::text::bigint, me::text::bigint)
+                      UNION
+                      SELECT me::text::bigint
+                      ORDER BY 1), ','))::pg_snapshot END
+      FROM pg_current_snapshot() AS s, pg_current_xact_id_if_assigned() AS me
+$$;
+REVOKE ALL ON FUNCTION cdp.refresh_snapshot() FROM PUBLIC;
+
+-- The profiles to re-evaluate for one segment or computed trait: logged
+-- by transactions its last refresh could not see, or due by time.
+CREATE FUNCTION cdp.profiles_to_refresh(since pg_snapshot, kind text, target integer,
+                                        due_by timestamptz) RETURNS bigint[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(DISTINCT c.profile_id), '{}')
+      FROM (SELECT l.profile_id FROM cdp.profile_changes l
+             WHERE l.xid >= pg_snapshot_xmin(since)
+               AND NOT pg_visible_in_snapshot(l.xid, since)
+            UNION ALL
+            SELECT r.profile_id FROM cdp.profile_rechecks r
+             WHERE r.kind = $2 AND r.target_id = $3 AND r.recheck_at <= $4) c
+$$;
+REVOKE ALL ON FUNCTION cdp.profiles_to_refresh(pg_snapshot, text, integer, timestamptz) FROM PUBLIC;
+
+-- Stores when each evaluated profile (candidates; NULL: all) is next due.
+CREATE FUNCTION cdp.store_rechecks(kind text, target integer, lapse text,
+                                   candidates bigint[]) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF candidates IS NULL THEN
+        DELETE FROM cdp.profile_rechecks r WHERE r.kind = $1 AND r.target_id = $2;
+    ELSE
+        DELETE FROM cdp.profile_rechecks r
+         WHERE r.kind = $1 AND r.target_id = $2 AND r.profile_id = ANY ($4);
+    END IF;
+    IF lapse IS NULL THEN
+        RETURN;
+    END IF;
+    EXECUTE format('INSERT INTO cdp.profile_rechecks (kind, target_id, profile_id, recheck_at)'
+                   ' SELECT $1, $2, p.profile_id, l.due FROM cdp.profiles p'
+                   ' CROSS JOIN LATERAL (SELECT %s AS due) l WHERE l.due IS NOT NULL%s',
+                   lapse, CASE WHEN candidates IS NULL THEN '' ELSE ' AND p.profile_id = ANY ($3)' END)
+      USING kind, target, candidates;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.store_rechecks(text, integer, text, bigint[]) FROM PUBLIC;
+
+-- Forgets logged changes every segment and computed trait has seen.
+CREATE FUNCTION cdp.prune_profile_changes() RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    DELETE FROM cdp.profile_changes l
+     WHERE l.xid < coalesce(
+             (SELECT min(pg_snapshot_xmin(t.refreshed_snapshot))
+                FROM (SELECT s.refreshed_snapshot FROM cdp.segments s WHERE s.incremental
+                      UNION ALL
+                      SELECT c.refreshed_snapshot FROM cdp.computed_traits c) t),
+             pg_snapshot_xmin(pg_current_snapshot()))
+$$;
+REVOKE ALL ON FUNCTION cdp.prune_profile_changes() FROM PUBLIC;
+
+-- Refreshes one computed trait; returns how many profiles' values changed.
+-- JIT is off in refreshes: their statements are many small per-profile
+-- lookups, where compiling costs seconds and saves nothing.
+CREATE FUNCTION cdp.refresh_computed_trait_id(target integer, full_refresh boolean) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    t cdp.computed_traits;
+    snap pg_snapshot;
+    eval_at timestamptz := cdp.segment_now();
+    candidates bigint[];
+    changed bigint;
+BEGIN
+    SELECT * INTO t FROM cdp.computed_traits c WHERE c.trait_id = target FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    snap := cdp.refresh_snapshot();
+    full_refresh := full_refresh OR t.refreshed_snapshot IS NULL OR eval_at < t.evaluated_at;
+    IF NOT full_refresh THEN
+        candidates := cdp.profiles_to_refresh(t.refreshed_snapshot, 'computed', target, eval_at);
+    END IF;
+    EXECUTE format('WITH v AS MATERIALIZED (SELECT p.profile_id, nullif(%s, ''null'') AS value'
+                   '             FROM cdp.profiles p%s)'
+                   ' UPDATE cdp.profiles p'
+                   '    SET computed = CASE WHEN v.value IS NULL THEN p.computed - $1'
+                   '                        ELSE jsonb_set(p.computed, ARRAY[$1], v.value) END'
+                   '   FROM v WHERE p.profile_id = v.profile_id'
+                   '    AND p.computed -> $1 IS DISTINCT FROM v.value',
+                   t.value_sql, CASE WHEN full_refresh THEN '' ELSE ' WHERE p.profile_id = ANY ($2)' END)
+      USING t.name, candidates;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    PERFORM cdp.store_rechecks('computed', target, t.lapse, candidates);
+    UPDATE cdp.computed_traits c
+       SET refreshed_snapshot = snap, refreshed_at = now(), evaluated_at = eval_at
+     WHERE c.trait_id = target;
+    RETURN changed;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.refresh_computed_trait_id(integer, boolean) FROM PUBLIC;
+
+-- Refreshes one segment (its computed traits first).
+CREATE FUNCTION cdp.refresh_segment_id(target integer, full_refresh boolean,
+                                       OUT entered bigint, OUT exited bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    s cdp.segments;
+    snap pg_snapshot;
+    eval_at timestamptz := cdp.segment_now();
+    candidates bigint[];
+    trait integer;
+BEGIN
+    FOR trait IN SELECT u.id FROM cdp.segments g, unnest(g.computed_ids) AS u(id)
+                  WHERE g.segment_id = target ORDER BY u.id LOOP
+        PERFORM cdp.refresh_computed_trait_id(trait, false);
+    END LOOP;
+    SELECT * INTO s FROM cdp.segments g WHERE g.segment_id = target FOR UPDATE;
+    IF NOT FOUND THEN
+        entered := 0;
+        exited := 0;
+        RETURN;
+    END IF;
+    snap := cdp.refresh_snapshot();
+    full_refresh := full_refresh OR NOT s.incremental OR s.refreshed_snapshot IS NULL
+                    OR eval_at < s.evaluated_at;
+    IF NOT full_refresh THEN
+        candidates := cdp.profiles_to_refresh(s.refreshed_snapshot, 'segment', target, eval_at);
+    END IF;
+    -- The difference between who qualifies and who is a member, among the
+    -- candidates (or everyone), applied with its changes in one statement.
+    EXECUTE format($q$
+        WITH qualified AS (
+            SELECT p.profile_id FROM cdp.profiles p WHERE %s%s),
+        members_now AS (
+            SELECT m.profile_id FROM cdp.segment_members m WHERE m.segment_id = $1%s),
+        gone AS (
+            DELETE FROM cdp.segment_members m
+             WHERE m.segment_id = $1
+               AND m.profile_id IN (SELECT profile_id FROM members_now
+                                    EXCEPT SELECT profile_id FROM qualified)
+            RETURNING m.profile_id),
+        came AS (
+            INSERT INTO cdp.segment_members (segment_id, profile_id, entered_at)
+            SELECT $1, q.profile_id, $2
+              FROM (SELECT profile_id FROM qualified EXCEPT SELECT profile_id FROM members_now) q
+            RETURNING profile_id),
+        logged AS (
+            INSERT INTO cdp.segment_changes (segment_id, profile_id, change, changed_at)
+            SELECT $1, x.profile_id, x.change, $2
+              FROM (SELECT g.profile_id, 'exited' AS change FROM gone g
+                    UNION ALL
+                    SELECT c.profile_id, 'entered' FROM came c) x
+             ORDER BY x.profile_id, x.change DESC)
+        SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone)$q$,
+        s.condition,
+        CASE WHEN full_refresh THEN '' ELSE E'\n AND p.profile_id = ANY ($3)' END,
+        CASE WHEN full_refresh THEN '' ELSE ' AND m.profile_id = ANY ($3)' END)
+      INTO entered, exited
+      USING target, eval_at, candidates;
+    PERFORM cdp.store_rechecks('segment', target, s.lapse, candidates);
+    UPDATE cdp.segments g
+       SET size = g.size + entered - exited, refreshed_snapshot = snap,
+           refreshed_at = now(), evaluated_at = eval_at
+     WHERE g.segment_id = target;
+    INSERT INTO cdp.segment_sizes (segment_id, refreshed_at, evaluated_at, size, entered, exited, full_refresh)
+    VALUES (target, now(), eval_at, s.size + entered - exited, entered, exited, full_refresh);
+    IF entered + exited > 0 THEN
+        PERFORM pg_notify('cdp_segment_changes',
+                          json_build_object('segment', s.name, 'entered', entered,
+                                            'exited', exited)::text);
+    END IF;
+    PERFORM cdp.prune_profile_changes();
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.refresh_segment_id(integer, boolean) FROM PUBLIC;
+
+CREATE FUNCTION cdp.refresh_segment(name text, "full" boolean DEFAULT false)
+    RETURNS TABLE (entered bigint, exited bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target integer;
+BEGIN
+    IF $1 IS NULL OR $2 IS NULL THEN
+        RAISE EXCEPTION 'cdp.refresh_segment: name and full must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT s.segment_id INTO target FROM cdp.segments s WHERE s.name = $1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'segment "%" does not exist', left($1, 64)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY SELECT r.entered, r.exited FROM cdp.refresh_segment_id(target, $2) r;
+END
+$$;
+COMMENT ON FUNCTION cdp.refresh_segment(text, boolean) IS
+    'brings a segment''s members up to date (incrementally unless full), logging who entered and exited';
+REVOKE ALL ON FUNCTION cdp.refresh_segment(text, boolean) FROM PUBLIC;
+
+CREATE FUNCTION cdp.refresh_segments()
+    RETURNS TABLE (segment text, entered bigint, exited bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target integer;
+BEGIN
+    FOR target IN SELECT c.trait_id FROM cdp.computed_traits c ORDER BY c.trait_id LOOP
+        PERFORM cdp.refresh_computed_trait_id(target, false);
+    END LOOP;
+    FOR target, segment IN SELECT s.segment_id, s.name FROM cdp.segments s ORDER BY s.segment_id LOOP
+        SELECT r.entered, r.exited INTO entered, exited FROM cdp.refresh_segment_id(target, false) r;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION cdp.refresh_segments() IS
+    'refreshes every computed trait, then every segment, incrementally';
+REVOKE ALL ON FUNCTION cdp.refresh_segments() FROM PUBLIC;
+
+CREATE FUNCTION cdp.refresh_computed_traits("full" boolean DEFAULT false)
+    RETURNS TABLE (trait text, updated bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target integer;
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'cdp.refresh_computed_traits: full must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR target, trait IN SELECT c.trait_id, c.name FROM cdp.computed_traits c ORDER BY c.trait_id LOOP
+        updated := cdp.refresh_computed_trait_id(target, $1);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION cdp.refresh_computed_traits(boolean) IS
+    'brings every computed trait up to date in cdp.profiles.computed; returns how many profiles changed';
+REVOKE ALL ON FUNCTION cdp.refresh_computed_traits(boolean) FROM PUBLIC;
