@@ -29,8 +29,6 @@
 
 #include "segments/rule_internal.h"
 
-#define MAX_SEQUENCE_STEPS 8
-
 void
 CdpRuleError(const char *path, const char *message)
 {
@@ -103,8 +101,8 @@ CdpRuleInterval(JsonbValue *v, const char *path, const char *key)
 	CdpRuleError(path, psprintf("\"%s\" must be like \"30 days\" (minutes, hours, days or weeks)", key));
 }
 
-static char *
-child_path(const char *path, const char *key, int index)
+char *
+CdpRulePath(const char *path, const char *key, int index)
 {
 	return index < 0 ? psprintf("%s.%s", path, key) : psprintf("%s.%s[%d]", path, key, index);
 }
@@ -114,8 +112,8 @@ child_path(const char *path, const char *key, int index)
  * ("city"), an array of names a path into nested objects (["address",
  * "city"]).
  */
-static char *
-value_subject(const char *base, JsonbValue *name, const char *path, const char *key)
+char *
+CdpRuleSubject(const char *base, JsonbValue *name, const char *path, const char *key)
 {
 	StringInfoData out;
 
@@ -134,8 +132,8 @@ value_subject(const char *base, JsonbValue *name, const char *path, const char *
 }
 
 /* An ISO 8601 timestamp of the rule as an SQL literal, in UTC. */
-static char *
-timestamp_literal(JsonbValue *v, const char *path, const char *key)
+char *
+CdpRuleTimestamp(JsonbValue *v, const char *path, const char *key)
 {
 	char	   *s = CdpRuleString(v, path, key);
 	TimestampTz ts;
@@ -151,8 +149,8 @@ timestamp_literal(JsonbValue *v, const char *path, const char *key)
 }
 
 /* Elements of a non-empty array field, as containers of objects. */
-static List *
-object_array(JsonbValue *v, const char *path, const char *key)
+List *
+CdpRuleObjects(JsonbValue *v, const char *path, const char *key)
 {
 	List	   *items = NIL;
 
@@ -164,265 +162,14 @@ object_array(JsonbValue *v, const char *path, const char *key)
 		JsonbValue *e = getIthJsonbValueFromContainer(v->val.binary.data, i);
 
 		if (e->type != jbvBinary || !JsonContainerIsObject(e->val.binary.data))
-			CdpRuleError(child_path(path, key, i), "must be an object");
+			CdpRuleError(CdpRulePath(path, key, i), "must be an object");
 		items = lappend(items, e->val.binary.data);
 	}
 	return items;
 }
 
-/*
- * The events of profile p under alias, as FROM items and the condition
- * that ties them to p: each of the profile's identities, then that
- * identity's events by cdp.events.anchor.  The same rows as
- * cdp.profile_events, in a plan that cannot flip: OFFSET 0 keeps the
- * events side a lookup per identity, whatever the statistics say (a fresh
- * partition without statistics otherwise invites scanning every event
- * for every profile).
- */
-static char *
-profile_events(const char *alias)
-{
-	return psprintf("cdp.identities i_%s CROSS JOIN LATERAL"
-					" (SELECT x.* FROM cdp.events x WHERE x.anchor OPERATOR(cdp.=) i_%s.ident OFFSET 0) %s",
-					alias, alias, alias);
-}
-
-static char *
-profile_events_of_p(const char *alias)
-{
-	return psprintf("i_%s.profile_id = p.profile_id", alias);
-}
-
-static const char *const event_types[] = {"identify", "track", "page", "screen", "group", "alias"};
-
-/*
- * Which events an event condition or sequence step counts, on the events
- * of alias: name, type and property filters (no time).
- */
-static char *
-event_match(JsonbContainer *obj, const char *alias, const char *path, RuleCompile *rc)
-{
-	StringInfoData out;
-	char	   *name = CdpRuleString(CdpRuleField(obj, "event"), path, "event");
-	JsonbValue *typev = CdpRuleField(obj, "type");
-	JsonbValue *where = CdpRuleField(obj, "where");
-	char	   *type = "track";
-
-	if (typev != NULL)
-	{
-		bool		known = false;
-
-		type = CdpRuleString(typev, path, "type");
-		for (size_t i = 0; i < lengthof(event_types); i++)
-			known |= strcmp(type, event_types[i]) == 0;
-		if (!known)
-			CdpRuleError(path, "\"type\" must be identify, track, page, screen, group or alias");
-	}
-	initStringInfo(&out);
-	appendStringInfo(&out, "%s.type = %s AND %s.event = %s", alias, quote_literal_cstr(type),
-					 alias, quote_literal_cstr(name));
-	if (where != NULL)
-	{
-		static const char *const filter_keys[] = {"property", "op", "value", NULL};
-		ListCell   *lc;
-		int			i = 0;
-
-		foreach(lc, object_array(where, path, "where"))
-		{
-			JsonbContainer *f = lfirst(lc);
-			char	   *fpath = child_path(path, "where", i++);
-
-			CdpRuleCheckKeys(f, filter_keys, fpath);
-			appendStringInfo(&out, " AND coalesce(%s, false)",
-							 CdpRuleValueCondition(value_subject(psprintf("%s.payload -> 'properties'", alias),
-																 CdpRuleField(f, "property"), fpath,
-																 "property"),
-												   f, fpath, false, rc));
-		}
-	}
-	return out.data;
-}
-
-/*
- * An event condition's time window on the events of alias "e", and its
- * lapse: events leave a "within" window, and future-dated events arrive.
- */
-static char *
-event_window(JsonbContainer *obj, const char *match, const char *path, RuleCompile *rc)
-{
-	JsonbValue *within = CdpRuleField(obj, "within");
-	JsonbValue *between = CdpRuleField(obj, "between");
-	char	   *window;
-	char	   *arrive = "";
-
-	if (within != NULL && between != NULL)
-		CdpRuleError(path, "an event condition has \"within\" or \"between\", not both");
-	if (within != NULL)
-	{
-		char	   *iv = CdpRuleInterval(within, path, "within");
-
-		window = psprintf("e.occurred_at > %s - %s AND e.occurred_at <= %s", RULE_NOW, iv, RULE_NOW);
-		rc->lapses = lappend(rc->lapses,
-							 psprintf("(SELECT LEAST("
-									  "pg_catalog.min(e.occurred_at) FILTER (WHERE e.occurred_at > %s),"
-									  " pg_catalog.min(e.occurred_at) FILTER (WHERE %s) + %s)"
-									  " FROM %s WHERE %s AND %s)",
-									  RULE_NOW, window, iv, profile_events("e"), profile_events_of_p("e"),
-									  match));
-		return window;
-	}
-	if (between != NULL)
-	{
-		if (between->type != jbvBinary || !JsonContainerIsArray(between->val.binary.data) ||
-			JsonContainerSize(between->val.binary.data) != 2)
-			CdpRuleError(path, "\"between\" takes an array of two timestamps");
-		arrive = psprintf(" AND e.occurred_at BETWEEN %s AND %s",
-						  timestamp_literal(getIthJsonbValueFromContainer(between->val.binary.data, 0),
-											path, "between"),
-						  timestamp_literal(getIthJsonbValueFromContainer(between->val.binary.data, 1),
-											path, "between"));
-	}
-	window = psprintf("e.occurred_at <= %s%s", RULE_NOW, arrive);
-	rc->lapses = lappend(rc->lapses,
-						 psprintf("(SELECT pg_catalog.min(e.occurred_at) FROM %s"
-								  " WHERE %s AND %s AND e.occurred_at > %s%s)",
-								  profile_events("e"), profile_events_of_p("e"), match, RULE_NOW, arrive));
-	return window;
-}
-
-static const char *const aggregates[] = {"sum", "avg", "min", "max"};
-
-/* The SQL of a property of the events "e", named by the rule's key. */
-static char *
-property_subject(JsonbContainer *obj, const char *key, const char *path)
-{
-	return value_subject("e.payload -> 'properties'", CdpRuleField(obj, key), path, key);
-}
-
-/* The numeric aggregate SQL of a property (SQL jsonb) of the events "e". */
-static char *
-aggregate_sql(const char *agg, const char *property)
-{
-	char	   *x = psprintf("cdp.rule_numeric(%s)", property);
-
-	if (strcmp(agg, "sum") == 0)
-		return psprintf("coalesce(pg_catalog.sum(%s), 0)", x);
-	return psprintf("pg_catalog.%s(%s)", agg, x);
-}
-
-/* FROM and WHERE of the events "e" an event condition counts. */
-static char *
-event_from(JsonbContainer *obj, const char *path, RuleCompile *rc)
-{
-	char	   *match = event_match(obj, "e", path, rc);
-	char	   *window = event_window(obj, match, path, rc);
-
-	return psprintf("FROM %s WHERE %s AND %s AND %s", profile_events("e"), profile_events_of_p("e"),
-					match, window);
-}
-
-static char *
-compile_event(JsonbContainer *obj, const char *path, RuleCompile *rc)
-{
-	static const char *const keys[] = {"event", "type", "where", "count", "sum", "avg", "min",
-	"max", "op", "value", "within", "between", NULL};
-	char	   *from;
-	JsonbValue *count = CdpRuleField(obj, "count");
-	const char *agg = NULL;
-
-	CdpRuleCheckKeys(obj, keys, path);
-	from = event_from(obj, path, rc);
-	for (size_t i = 0; i < lengthof(aggregates); i++)
-	{
-		if (CdpRuleField(obj, aggregates[i]) == NULL)
-			continue;
-		if (agg != NULL || count != NULL)
-			CdpRuleError(path, "an event condition has at most one of count, sum, avg, min and max");
-		agg = aggregates[i];
-	}
-	if (count != NULL)
-	{
-		if (count->type != jbvBinary || !JsonContainerIsObject(count->val.binary.data))
-			CdpRuleError(path, "\"count\" must be an object with \"op\" and \"value\"");
-		if (CdpRuleField(obj, "op") != NULL || CdpRuleField(obj, "value") != NULL)
-			CdpRuleError(path, "with \"count\", \"op\" and \"value\" go inside it");
-		CdpRuleCheckKeys(count->val.binary.data, (const char *const[]) {"op", "value", NULL},
-						 child_path(path, "count", -1));
-		return CdpRuleNumericCondition(psprintf("(SELECT pg_catalog.count(*) %s)", from),
-									   CdpRuleField(count->val.binary.data, "op"),
-									   CdpRuleField(count->val.binary.data, "value"),
-									   child_path(path, "count", -1));
-	}
-	if (agg != NULL)
-	{
-		char	   *property = property_subject(obj, agg, path);
-
-		return CdpRuleNumericCondition(psprintf("(SELECT %s %s)", aggregate_sql(agg, property), from),
-									   CdpRuleField(obj, "op"), CdpRuleField(obj, "value"), path);
-	}
-	if (CdpRuleField(obj, "op") != NULL || CdpRuleField(obj, "value") != NULL)
-		CdpRuleError(path, "\"op\" and \"value\" need an aggregate (sum, avg, min or max)");
-	return psprintf("EXISTS (SELECT 1 %s)", from);
-}
-
-/*
- * "Did step 1, then step 2, ... each after the one before and all within
- * the window of the first", over the profile's events up to now.
- */
-static char *
-compile_sequence(JsonbContainer *obj, const char *path, RuleCompile *rc)
-{
-	static const char *const keys[] = {"sequence", "within", NULL};
-	static const char *const step_keys[] = {"event", "type", "where", NULL};
-	List	   *steps;
-	JsonbValue *within = CdpRuleField(obj, "within");
-	char	   *iv = NULL;
-	StringInfoData from;
-	StringInfoData where;
-	StringInfoData any_step;
-	ListCell   *lc;
-
-	CdpRuleCheckKeys(obj, keys, path);
-	steps = object_array(CdpRuleField(obj, "sequence"), path, "sequence");
-	if (list_length(steps) < 2 || list_length(steps) > MAX_SEQUENCE_STEPS)
-		CdpRuleError(path, "a sequence has from 2 to 8 steps");
-	if (within != NULL)
-		iv = CdpRuleInterval(within, path, "within");
-	initStringInfo(&from);
-	initStringInfo(&where);
-	initStringInfo(&any_step);
-	foreach(lc, steps)
-	{
-		int			i = foreach_current_index(lc) + 1;
-		char	   *spath = child_path(path, "sequence", i - 1);
-		char	   *alias = psprintf("e%d", i);
-		char	   *match;
-
-		CdpRuleCheckKeys(lfirst(lc), step_keys, spath);
-		match = event_match(lfirst(lc), alias, spath, rc);
-		appendStringInfo(&from, "%s%s", i > 1 ? ", " : "", profile_events(alias));
-		appendStringInfo(&where, " AND %s AND %s AND %s.occurred_at <= %s",
-						 profile_events_of_p(alias), match, alias, RULE_NOW);
-		if (i > 1)
-		{
-			appendStringInfo(&where, " AND (e%d.occurred_at, e%d.event_id) > (e%d.occurred_at, e%d.event_id)",
-							 i, i, i - 1, i - 1);
-			if (iv != NULL)
-				appendStringInfo(&where, " AND e%d.occurred_at <= e1.occurred_at + %s", i, iv);
-		}
-		appendStringInfo(&any_step, "%s(%s)", i > 1 ? " OR " : "",
-						 event_match(lfirst(lc), "e", spath, rc));
-	}
-	/* only the arrival of future-dated events changes a sequence by time */
-	rc->lapses = lappend(rc->lapses,
-						 psprintf("(SELECT pg_catalog.min(e.occurred_at) FROM %s"
-								  " WHERE %s AND e.occurred_at > %s AND (%s))",
-								  profile_events("e"), profile_events_of_p("e"), RULE_NOW, any_step.data));
-	return psprintf("EXISTS (SELECT 1 FROM %s WHERE true%s)", from.data, where.data);
-}
-
-/* A reference to another segment: its condition, inlined. */
-static char *
+/* A reference to another segment: its conditions and lapses, inlined. */
+static RuleSql
 compile_segment_ref(JsonbContainer *obj, const char *path, RuleCompile *rc)
 {
 	static const char *const keys[] = {"segment", NULL};
@@ -436,14 +183,16 @@ compile_segment_ref(JsonbContainer *obj, const char *path, RuleCompile *rc)
 	ArrayType  *computed;
 	Datum	   *ids;
 	int			nids;
+	RuleSql		sql;
 
 	CdpRuleCheckKeys(obj, keys, path);
 	name = CdpRuleString(CdpRuleField(obj, "segment"), path, "segment");
 	if (rc->self != NULL && strcmp(name, rc->self) == 0)
 		CdpRuleError(path, "a segment cannot refer to itself (a cycle)");
 	arg = CStringGetTextDatum(name);
-	if (SPI_execute_with_args("SELECT s.segment_id, s.condition, s.lapse, s.incremental,"
-							  " s.computed_ids FROM cdp.segments s WHERE s.name = $1",
+	if (SPI_execute_with_args("SELECT s.segment_id, s.condition, s.condition_full, s.lapse,"
+							  " s.lapse_rows, s.incremental, s.computed_ids"
+							  " FROM cdp.segments s WHERE s.name = $1",
 							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading cdp.segments failed");
 	if (SPI_processed == 0)
@@ -455,16 +204,21 @@ compile_segment_ref(JsonbContainer *obj, const char *path, RuleCompile *rc)
 	desc = SPI_tuptable->tupdesc;
 	rc->segment_ids = list_append_unique_int(rc->segment_ids,
 											 DatumGetInt32(SPI_getbinval(row, desc, 1, &isnull)));
-	lapse = SPI_getvalue(row, desc, 3);
+	sql.row = psprintf("(%s)", SPI_getvalue(row, desc, 2));
+	sql.full = psprintf("(%s)", SPI_getvalue(row, desc, 3));
+	lapse = SPI_getvalue(row, desc, 4);
 	if (lapse != NULL)
+	{
 		rc->lapses = lappend(rc->lapses, lapse);
-	rc->incremental &= DatumGetBool(SPI_getbinval(row, desc, 4, &isnull));
+		rc->lapse_rows = lappend(rc->lapse_rows, SPI_getvalue(row, desc, 5));
+	}
+	rc->incremental &= DatumGetBool(SPI_getbinval(row, desc, 6, &isnull));
 	/* its computed traits are refreshed before this segment too */
-	computed = DatumGetArrayTypeP(SPI_getbinval(row, desc, 5, &isnull));
+	computed = DatumGetArrayTypeP(SPI_getbinval(row, desc, 7, &isnull));
 	deconstruct_array(computed, INT4OID, sizeof(int32), true, TYPALIGN_INT, &ids, NULL, &nids);
 	for (int i = 0; i < nids; i++)
 		rc->computed_ids = list_append_unique_int(rc->computed_ids, DatumGetInt32(ids[i]));
-	return psprintf("(%s)", SPI_getvalue(row, desc, 2));
+	return sql;
 }
 
 /* A computed trait's id, which must exist. */
@@ -487,33 +241,56 @@ computed_trait_id(const char *name, const char *path)
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-static char *compile_node(JsonbContainer *node, const char *path, RuleCompile *rc);
+/* Both forms of a condition that reads only the profile row. */
+static RuleSql
+row_condition(char *condition)
+{
+	RuleSql		sql = {condition, condition};
+
+	return sql;
+}
+
+static RuleSql compile_node(JsonbContainer *node, const char *path, RuleCompile *rc);
 
 /* all / any: the children joined by AND / OR. */
-static char *
+static RuleSql
 compile_list(JsonbContainer *obj, const char *key, const char *path, RuleCompile *rc)
 {
-	StringInfoData out;
+	StringInfoData row;
+	StringInfoData full;
+	const char *join = key[1] == 'l' ? " AND " : " OR ";
 	ListCell   *lc;
+	RuleSql		sql;
 
 	CdpRuleCheckKeys(obj, (const char *const[]) {key, NULL}, path);
-	initStringInfo(&out);
-	appendStringInfoChar(&out, '(');
-	foreach(lc, object_array(CdpRuleField(obj, key), path, key))
+	initStringInfo(&row);
+	initStringInfo(&full);
+	foreach(lc, CdpRuleObjects(CdpRuleField(obj, key), path, key))
 	{
 		int			i = foreach_current_index(lc);
+		RuleSql		child = compile_node(lfirst(lc), CdpRulePath(path, key, i), rc);
 
-		appendStringInfo(&out, "%s%s", i > 0 ? (key[1] == 'l' ? " AND " : " OR ") : "",
-						 compile_node(lfirst(lc), child_path(path, key, i), rc));
+		appendStringInfo(&row, "%s%s", i > 0 ? join : "", child.row);
+		appendStringInfo(&full, "%s%s", i > 0 ? join : "", child.full);
 	}
-	appendStringInfoChar(&out, ')');
-	return out.data;
+	sql.row = psprintf("(%s)", row.data);
+	sql.full = psprintf("(%s)", full.data);
+	return sql;
+}
+
+/* Each form wrapped in coalesce(..., false): two-valued logic. */
+static RuleSql
+definite(RuleSql sql)
+{
+	sql.row = psprintf("coalesce(%s, false)", sql.row);
+	sql.full = psprintf("coalesce(%s, false)", sql.full);
+	return sql;
 }
 
 static const char *const node_kinds[] = {"all", "any", "not", "trait", "computed", "event",
 "sequence", "segment"};
 
-static char *
+static RuleSql
 compile_node(JsonbContainer *node, const char *path, RuleCompile *rc)
 {
 	const char *kind = NULL;
@@ -537,12 +314,15 @@ compile_node(JsonbContainer *node, const char *path, RuleCompile *rc)
 	if (strcmp(kind, "not") == 0)
 	{
 		JsonbValue *inner = CdpRuleField(node, "not");
+		RuleSql		sql;
 
 		CdpRuleCheckKeys(node, (const char *const[]) {"not", NULL}, path);
 		if (inner->type != jbvBinary || !JsonContainerIsObject(inner->val.binary.data))
 			CdpRuleError(path, "\"not\" takes a condition object");
-		return psprintf("(NOT %s)", compile_node(inner->val.binary.data,
-												 child_path(path, "not", -1), rc));
+		sql = compile_node(inner->val.binary.data, CdpRulePath(path, "not", -1), rc);
+		sql.row = psprintf("(NOT %s)", sql.row);
+		sql.full = psprintf("(NOT %s)", sql.full);
+		return sql;
 	}
 	if (strcmp(kind, "trait") == 0 || strcmp(kind, "computed") == 0)
 	{
@@ -554,14 +334,14 @@ compile_node(JsonbContainer *node, const char *path, RuleCompile *rc)
 													  computed_trait_id(CdpRuleString(CdpRuleField(node, kind),
 																					  path, kind),
 																		path));
-		return psprintf("coalesce(%s, false)",
-						CdpRuleValueCondition(value_subject(column, CdpRuleField(node, kind), path, kind),
-											  node, path, true, rc));
+		return definite(row_condition(CdpRuleValueCondition(CdpRuleSubject(column, CdpRuleField(node, kind),
+																		   path, kind),
+															node, path, true, rc)));
 	}
 	if (strcmp(kind, "event") == 0)
-		return psprintf("coalesce(%s, false)", compile_event(node, path, rc));
+		return definite(CdpRuleEvent(node, path, rc));
 	if (strcmp(kind, "sequence") == 0)
-		return compile_sequence(node, path, rc);
+		return CdpRuleSequence(node, path, rc);
 	return compile_segment_ref(node, path, rc);
 }
 
@@ -594,6 +374,27 @@ lapse_sql(List *lapses)
 	return out.data;
 }
 
+/*
+ * The same for every profile at once: a query of (profile_id, due), the
+ * earliest of the lapse queries, or NULL.
+ */
+static char *
+lapse_rows_sql(List *queries)
+{
+	StringInfoData out;
+	ListCell   *lc;
+
+	if (queries == NIL)
+		return NULL;
+	initStringInfo(&out);
+	appendStringInfoString(&out, "SELECT l.profile_id, pg_catalog.min(l.due) AS due FROM (");
+	foreach(lc, queries)
+		appendStringInfo(&out, "%s(%s)", foreach_current_index(lc) > 0 ? " UNION ALL " : "",
+						 (char *) lfirst(lc));
+	appendStringInfoString(&out, ") l(profile_id, due) WHERE l.due IS NOT NULL GROUP BY 1");
+	return out.data;
+}
+
 static Datum
 int_list_array(List *ids)
 {
@@ -604,6 +405,13 @@ int_list_array(List *ids)
 	foreach(lc, ids)
 		values[n++] = lfirst_int(lc);
 	return CdpInt4Array(values, n);
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s == NULL ? (Datum) 0 : CStringGetTextDatum(s);
 }
 
 /* Builds the OUT record of a compile function. */
@@ -621,18 +429,17 @@ PG_FUNCTION_INFO_V1(cdp_compile_segment_rule);
 
 /*
  * cdp.compile_segment_rule(name text, rule jsonb, OUT condition text,
- * OUT lapse text, OUT segment_ids int[], OUT computed_ids int[],
- * OUT incremental boolean)
+ * OUT condition_full text, OUT lapse text, OUT lapse_rows text,
+ * OUT segment_ids int[], OUT computed_ids int[], OUT incremental boolean)
  */
 Datum
 cdp_compile_segment_rule(PG_FUNCTION_ARGS)
 {
 	RuleCompile rc = {0};
 	MemoryContext caller = CurrentMemoryContext;
-	char	   *condition;
-	char	   *lapse;
-	Datum		values[5];
-	bool		nulls[5] = {false};
+	RuleSql		sql;
+	Datum		values[7];
+	bool		nulls[7] = {false};
 
 	CdpRequireArgument(fcinfo, 0, "name");
 	CdpRequireArgument(fcinfo, 1, "rule");
@@ -640,72 +447,26 @@ cdp_compile_segment_rule(PG_FUNCTION_ARGS)
 	rc.incremental = true;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	condition = compile_node(rule_root(PG_GETARG_JSONB_P(1)), "rule", &rc);
-	lapse = lapse_sql(rc.lapses);
+	sql = compile_node(rule_root(PG_GETARG_JSONB_P(1)), "rule", &rc);
 	/* the results outlive SPI's memory */
 	MemoryContextSwitchTo(caller);
-	values[0] = CStringGetTextDatum(condition);
-	nulls[1] = (lapse == NULL);
-	values[1] = nulls[1] ? (Datum) 0 : CStringGetTextDatum(lapse);
-	values[2] = int_list_array(rc.segment_ids);
-	values[3] = int_list_array(rc.computed_ids);
-	values[4] = BoolGetDatum(rc.incremental);
+	values[0] = CStringGetTextDatum(sql.row);
+	values[1] = CStringGetTextDatum(sql.full);
+	values[2] = text_or_null(lapse_sql(rc.lapses), &nulls[2]);
+	values[3] = text_or_null(lapse_rows_sql(rc.lapse_rows), &nulls[3]);
+	values[4] = int_list_array(rc.segment_ids);
+	values[5] = int_list_array(rc.computed_ids);
+	values[6] = BoolGetDatum(rc.incremental);
 	SPI_finish();
 	PG_RETURN_DATUM(compile_result(fcinfo, values, nulls));
 }
 
-/* The jsonb value SQL of a computed trait's aggregate over "from". */
-static char *
-computed_value(JsonbContainer *obj, const char *from, const char *path)
-{
-	static const char *const flags[] = {"count", "first", "last"};
-	static const char *const properties[] = {"sum", "avg", "min", "max", "most_frequent",
-	"distinct_count"};
-	const char *kind = NULL;
-	char	   *property = NULL;
-	char	   *x;
-
-	for (size_t i = 0; i < lengthof(flags) + lengthof(properties); i++)
-	{
-		const char *k = i < lengthof(flags) ? flags[i] : properties[i - lengthof(flags)];
-		JsonbValue *v = CdpRuleField(obj, k);
-
-		if (v == NULL)
-			continue;
-		if (kind != NULL)
-			CdpRuleError(path, "a computed trait has one aggregate");
-		kind = k;
-		if (i < lengthof(flags))
-		{
-			if (v->type != jbvBool || !v->val.boolean)
-				CdpRuleError(path, psprintf("\"%s\" takes true", k));
-		}
-		else
-			property = property_subject(obj, k, path);
-	}
-	if (kind == NULL)
-		CdpRuleError(path, "a computed trait needs one of count, sum, avg, min, max, first, last, most_frequent, distinct_count");
-
-	if (strcmp(kind, "count") == 0)
-		return psprintf("pg_catalog.to_jsonb((SELECT pg_catalog.count(*) %s))", from);
-	if (property == NULL)
-		return psprintf("pg_catalog.to_jsonb((SELECT pg_catalog.to_char(pg_catalog.%s(e.occurred_at)"
-						" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') %s))",
-						kind[0] == 'f' ? "min" : "max", from);
-	x = property;
-	if (strcmp(kind, "most_frequent") == 0)
-		return psprintf("(SELECT %s AS v %s AND pg_catalog.jsonb_typeof(%s) <> 'null'"
-						" GROUP BY 1 ORDER BY pg_catalog.count(*) DESC,"
-						" pg_catalog.max(e.occurred_at) DESC, 1 LIMIT 1)", x, from, x);
-	if (strcmp(kind, "distinct_count") == 0)
-		return psprintf("pg_catalog.to_jsonb((SELECT pg_catalog.count(DISTINCT %s) %s"
-						" AND pg_catalog.jsonb_typeof(%s) <> 'null'))", x, from, x);
-	return psprintf("pg_catalog.to_jsonb((SELECT %s %s))", aggregate_sql(kind, property), from);
-}
-
 PG_FUNCTION_INFO_V1(cdp_compile_computed_trait);
 
-/* cdp.compile_computed_trait(rule jsonb, OUT value text, OUT lapse text) */
+/*
+ * cdp.compile_computed_trait(rule jsonb, OUT value text, OUT value_full
+ * text, OUT value_empty text, OUT lapse text, OUT lapse_rows text)
+ */
 Datum
 cdp_compile_computed_trait(PG_FUNCTION_ARGS)
 {
@@ -713,18 +474,19 @@ cdp_compile_computed_trait(PG_FUNCTION_ARGS)
 		"sum", "avg", "min", "max", "first", "last", "most_frequent", "distinct_count", NULL};
 	RuleCompile rc = {0};
 	JsonbContainer *root;
-	char	   *value;
-	char	   *lapse;
-	Datum		values[2];
-	bool		nulls[2] = {false};
+	RuleSql		value;
+	char	   *empty;
+	Datum		values[5];
+	bool		nulls[5] = {false};
 
 	CdpRequireArgument(fcinfo, 0, "rule");
 	root = rule_root(PG_GETARG_JSONB_P(0));
 	CdpRuleCheckKeys(root, keys, "rule");
-	value = computed_value(root, event_from(root, "rule", &rc), "rule");
-	lapse = lapse_sql(rc.lapses);
-	values[0] = CStringGetTextDatum(value);
-	nulls[1] = (lapse == NULL);
-	values[1] = nulls[1] ? (Datum) 0 : CStringGetTextDatum(lapse);
+	CdpRuleComputedValue(root, "rule", &rc, &value, &empty);
+	values[0] = CStringGetTextDatum(value.row);
+	values[1] = CStringGetTextDatum(value.full);
+	values[2] = text_or_null(empty, &nulls[2]);
+	values[3] = text_or_null(lapse_sql(rc.lapses), &nulls[3]);
+	values[4] = text_or_null(lapse_rows_sql(rc.lapse_rows), &nulls[4]);
 	PG_RETURN_DATUM(compile_result(fcinfo, values, nulls));
 }

@@ -2,7 +2,8 @@
  *
  * rule_internal.h
  *	  Shared by the JSON rule compiler's files (rule_compile.c,
- *	  rule_values.c): what a compilation collects besides the condition.
+ *	  rule_events.c, rule_values.c): what a compilation collects besides
+ *	  the condition, and the helpers they share.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,11 +24,24 @@ typedef struct RuleCompile
 	const char *self;			/* the segment being defined, or NULL */
 	List	   *lapses;			/* SQL timestamptz expressions (char *): when
 								 * the condition may next change by time
-								 * alone; NULL values mean never */
+								 * alone, for profile p; NULL means never */
+	List	   *lapse_rows;		/* the same as queries of (profile_id, due)
+								 * over every profile */
 	List	   *segment_ids;	/* segments referred to (int) */
 	List	   *computed_ids;	/* computed traits referred to (int) */
 	bool		incremental;	/* depends only on the profile's own data */
 } RuleCompile;
+
+/*
+ * A condition in its two forms: over one profile row p, reading that
+ * profile's events (for a few profiles), and over the row p with
+ * uncorrelated subqueries over all events (for every profile at once).
+ */
+typedef struct RuleSql
+{
+	char	   *row;
+	char	   *full;
+} RuleSql;
 
 /* Rule errors: 22023 naming where in the rule, never a value. */
 extern void CdpRuleError(const char *path, const char *message) pg_attribute_noreturn();
@@ -36,6 +50,17 @@ extern void CdpRuleCheckKeys(JsonbContainer *obj, const char *const *allowed,
 							 const char *path);
 extern char *CdpRuleString(JsonbValue *v, const char *path, const char *key);
 extern char *CdpRuleInterval(JsonbValue *v, const char *path, const char *key);
+extern char *CdpRulePath(const char *path, const char *key, int index);
+extern char *CdpRuleSubject(const char *base, JsonbValue *name, const char *path,
+							const char *key);
+extern char *CdpRuleTimestamp(JsonbValue *v, const char *path, const char *key);
+extern List *CdpRuleObjects(JsonbValue *v, const char *path, const char *key);
+
+/* rule_events.c */
+extern RuleSql CdpRuleEvent(JsonbContainer *obj, const char *path, RuleCompile *rc);
+extern RuleSql CdpRuleSequence(JsonbContainer *obj, const char *path, RuleCompile *rc);
+extern void CdpRuleComputedValue(JsonbContainer *obj, const char *path, RuleCompile *rc,
+								 RuleSql *value, char **empty);
 
 /*
  * The condition "op value" on the jsonb SQL expression subject, from the

@@ -158,9 +158,12 @@ CdpRuleValueCondition(const char *subject, JsonbContainer *cond, const char *pat
 		char	   *window = CdpRuleInterval(value, path, "value");
 		char	   *at = psprintf("cdp.rule_timestamptz(%s)", subject);
 
-		rc->lapses = lappend(rc->lapses,
-							 psprintf("CASE WHEN %s > %s THEN %s WHEN %s > %s - %s THEN %s + %s END",
-									  at, RULE_NOW, at, at, RULE_NOW, window, at, window));
+		char	   *due = psprintf("CASE WHEN %s > %s THEN %s WHEN %s > %s - %s THEN %s + %s END",
+									   at, RULE_NOW, at, at, RULE_NOW, window, at, window);
+
+		rc->lapses = lappend(rc->lapses, due);
+		rc->lapse_rows = lappend(rc->lapse_rows,
+								 psprintf("SELECT p.profile_id, %s FROM cdp.profiles p", due));
 		return psprintf("(%s > %s - %s AND %s <= %s)", at, RULE_NOW, window, at, RULE_NOW);
 	}
 	CdpRuleError(path, psprintf("unknown op \"%.64s\"", op));

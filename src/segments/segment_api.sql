@@ -2,18 +2,23 @@
 -- traits.  Definitions are checked when created: they compile, what they
 -- name exists, and the refresh query they make runs.
 
--- Runs a condition (and lapse) once over no rows: unknown columns (42703),
--- functions (42883) and wrong types (42804) surface at creation.
-CREATE FUNCTION cdp.check_segment_sql(condition text, lapse text) RETURNS void
+-- Runs the SQL of a definition once over no rows: unknown columns
+-- (42703), functions (42883) and wrong types (42804) surface at creation.
+CREATE FUNCTION cdp.check_segment_sql(condition text, condition_full text, lapse text,
+                                      lapse_rows text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     EXECUTE format('SELECT p.profile_id, %s FROM cdp.profiles p WHERE %s LIMIT 0',
                    coalesce(lapse, 'NULL::timestamptz'), condition);
+    EXECUTE format('SELECT p.profile_id FROM cdp.profiles p WHERE %s LIMIT 0', condition_full);
+    IF lapse_rows IS NOT NULL THEN
+        EXECUTE format('SELECT l.profile_id, l.due + interval ''0 s'' FROM (%s) l LIMIT 0', lapse_rows);
+    END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.check_segment_sql(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.check_segment_sql(text, text, text, text) FROM PUBLIC;
 
 CREATE FUNCTION cdp.create_segment(name text, rule jsonb) RETURNS integer
 LANGUAGE plpgsql
@@ -32,10 +37,12 @@ BEGIN
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cdp.drop_segment().';
     END IF;
     c := cdp.compile_segment_rule($1, $2);
-    PERFORM cdp.check_segment_sql(c.condition, c.lapse);
+    PERFORM cdp.check_segment_sql(c.condition, c.condition_full, c.lapse, c.lapse_rows);
     PERFORM cdp.hold_stitching();
-    INSERT INTO cdp.segments (name, definition, kind, condition, lapse, segment_ids, computed_ids, incremental)
-    VALUES ($1, $2::text, 'rule', c.condition, c.lapse, c.segment_ids, c.computed_ids, c.incremental)
+    INSERT INTO cdp.segments (name, definition, kind, condition, condition_full, lapse, lapse_rows,
+                              segment_ids, computed_ids, incremental)
+    VALUES ($1, $2::text, 'rule', c.condition, c.condition_full, c.lapse, c.lapse_rows,
+            c.segment_ids, c.computed_ids, c.incremental)
     RETURNING segment_id INTO id;
     RETURN id;
 END
@@ -65,10 +72,10 @@ BEGIN
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cdp.drop_segment().';
     END IF;
     c := cdp.segment_sql_condition($2);
-    PERFORM cdp.check_segment_sql(c.condition, NULL);
+    PERFORM cdp.check_segment_sql(c.condition, c.condition, NULL, NULL);
     PERFORM cdp.hold_stitching();
-    INSERT INTO cdp.segments (name, definition, kind, condition, incremental)
-    VALUES ($1, $2, 'sql', c.condition, c.incremental)
+    INSERT INTO cdp.segments (name, definition, kind, condition, condition_full, incremental)
+    VALUES ($1, $2, 'sql', c.condition, c.condition, c.incremental)
     RETURNING segment_id INTO id;
     RETURN id;
 END
@@ -109,11 +116,16 @@ CREATE FUNCTION cdp.explain_segment(name text) RETURNS text
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT format(E'-- segment %s: %s definition, %s\nSELECT p.profile_id\n  FROM cdp.profiles p\n WHERE %s',
+    SELECT format(E'-- segment %s: %s definition, %s\n'
+                  '-- for the profiles a refresh re-evaluates:\n'
+                  'SELECT p.profile_id\n  FROM cdp.profiles p\n WHERE p.profile_id = ANY ($1)\n   AND %s',
                   quote_literal(s.name), s.kind,
                   CASE WHEN s.incremental THEN 'refreshed incrementally'
                        ELSE 'refreshed in full every time' END,
                   s.condition)
+           || CASE WHEN s.condition_full = s.condition THEN ''
+                   ELSE format(E'\n-- for a full refresh:\nSELECT p.profile_id\n  FROM cdp.profiles p\n WHERE %s',
+                               s.condition_full) END
            || CASE WHEN s.lapse IS NULL THEN ''
                    ELSE E'\n-- a profile''s result may change by time alone at:\n-- '
                         || replace(s.lapse, E'\n', E'\n-- ') END
@@ -167,10 +179,13 @@ BEGIN
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cdp.drop_computed_trait().';
     END IF;
     c := cdp.compile_computed_trait($2);
-    PERFORM cdp.check_segment_sql(format('(%s) IS NOT NULL', c.value), c.lapse);
+    PERFORM cdp.check_segment_sql(format('(%s) IS NOT NULL', c.value),
+                                  format('p.profile_id IN (SELECT v.profile_id FROM (%s) v(profile_id, value))',
+                                         c.value_full),
+                                  c.lapse, c.lapse_rows);
     PERFORM cdp.hold_stitching();
-    INSERT INTO cdp.computed_traits (name, rule, value_sql, lapse)
-    VALUES ($1, $2, c.value, c.lapse)
+    INSERT INTO cdp.computed_traits (name, rule, value_sql, value_full, value_empty, lapse, lapse_rows)
+    VALUES ($1, $2, c.value, c.value_full, c.value_empty, c.lapse, c.lapse_rows)
     RETURNING trait_id INTO id;
     RETURN id;
 END

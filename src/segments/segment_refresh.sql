@@ -29,7 +29,8 @@ $$;
 REVOKE ALL ON FUNCTION cdp.refresh_snapshot() FROM PUBLIC;
 
 -- The profiles to re-evaluate for one segment or computed trait: logged
--- by transactions its last refresh could not see, or due by time.
+-- by transactions its last refresh could not see (for a computed trait,
+-- only changes to events), or due by time.
 CREATE FUNCTION cdp.profiles_to_refresh(since pg_snapshot, kind text, target integer,
                                         due_by timestamptz) RETURNS bigint[]
 LANGUAGE sql STABLE
@@ -39,36 +40,62 @@ AS $$
       FROM (SELECT l.profile_id FROM cdp.profile_changes l
              WHERE l.xid >= pg_snapshot_xmin(since)
                AND NOT pg_visible_in_snapshot(l.xid, since)
+               AND (l.events_changed OR $2 = 'segment')
             UNION ALL
             SELECT r.profile_id FROM cdp.profile_rechecks r
              WHERE r.kind = $2 AND r.target_id = $3 AND r.recheck_at <= $4) c
 $$;
 REVOKE ALL ON FUNCTION cdp.profiles_to_refresh(pg_snapshot, text, integer, timestamptz) FROM PUBLIC;
 
--- Stores when each evaluated profile (candidates; NULL: all) is next due.
-CREATE FUNCTION cdp.store_rechecks(kind text, target integer, lapse text,
+-- Whether so many profiles are to be re-evaluated that one set-based pass
+-- over everyone costs less than a lookup per profile: beyond a tenth of
+-- the profiles (and at least 10,000).  The results are the same.
+CREATE FUNCTION cdp.cheaper_in_full(candidates bigint[]) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT cardinality(candidates) > greatest(10000, c.reltuples / 10)
+      FROM pg_class c WHERE c.oid = 'cdp.profiles'::regclass
+$$;
+REVOKE ALL ON FUNCTION cdp.cheaper_in_full(bigint[]) FROM PUBLIC;
+
+-- Stores when each evaluated profile (candidates; NULL: all, from the
+-- set-based lapse_rows) is next due.
+CREATE FUNCTION cdp.store_rechecks(kind text, target integer, lapse text, lapse_rows text,
                                    candidates bigint[]) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF candidates IS NULL THEN
+    IF lapse IS NULL THEN
         DELETE FROM cdp.profile_rechecks r WHERE r.kind = $1 AND r.target_id = $2;
+    ELSIF candidates IS NULL THEN
+        -- Everyone: write only what differs (most of it, most of the time,
+        -- is as it was).
+        EXECUTE format('WITH fresh AS MATERIALIZED (%s),'
+                       ' gone AS (DELETE FROM cdp.profile_rechecks r'
+                       '           WHERE r.kind = $1 AND r.target_id = $2'
+                       '             AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.profile_id = r.profile_id))'
+                       ' INSERT INTO cdp.profile_rechecks AS r (kind, target_id, profile_id, recheck_at)'
+                       ' SELECT $1, $2, f.profile_id, f.due FROM fresh f'
+                       '  WHERE NOT EXISTS (SELECT 1 FROM cdp.profile_rechecks x'
+                       '                     WHERE x.kind = $1 AND x.target_id = $2'
+                       '                       AND x.profile_id = f.profile_id AND x.recheck_at = f.due)'
+                       ' ON CONFLICT (kind, target_id, profile_id)'
+                       ' DO UPDATE SET recheck_at = excluded.recheck_at', lapse_rows)
+          USING kind, target;
     ELSE
         DELETE FROM cdp.profile_rechecks r
-         WHERE r.kind = $1 AND r.target_id = $2 AND r.profile_id = ANY ($4);
+         WHERE r.kind = $1 AND r.target_id = $2 AND r.profile_id = ANY ($5);
+        EXECUTE format('INSERT INTO cdp.profile_rechecks (kind, target_id, profile_id, recheck_at)'
+                       ' SELECT $1, $2, p.profile_id, l.due FROM cdp.profiles p'
+                       ' CROSS JOIN LATERAL (SELECT %s AS due) l'
+                       ' WHERE l.due IS NOT NULL AND p.profile_id = ANY ($3)', lapse)
+          USING kind, target, candidates;
     END IF;
-    IF lapse IS NULL THEN
-        RETURN;
-    END IF;
-    EXECUTE format('INSERT INTO cdp.profile_rechecks (kind, target_id, profile_id, recheck_at)'
-                   ' SELECT $1, $2, p.profile_id, l.due FROM cdp.profiles p'
-                   ' CROSS JOIN LATERAL (SELECT %s AS due) l WHERE l.due IS NOT NULL%s',
-                   lapse, CASE WHEN candidates IS NULL THEN '' ELSE ' AND p.profile_id = ANY ($3)' END)
-      USING kind, target, candidates;
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.store_rechecks(text, integer, text, bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.store_rechecks(text, integer, text, text, bigint[]) FROM PUBLIC;
 
 -- Forgets logged changes every segment and computed trait has seen.
 CREATE FUNCTION cdp.prune_profile_changes() RETURNS void
@@ -108,18 +135,29 @@ BEGIN
     full_refresh := full_refresh OR t.refreshed_snapshot IS NULL OR eval_at < t.evaluated_at;
     IF NOT full_refresh THEN
         candidates := cdp.profiles_to_refresh(t.refreshed_snapshot, 'computed', target, eval_at);
+        IF cdp.cheaper_in_full(candidates) THEN
+            full_refresh := true;
+            candidates := NULL;
+        END IF;
     END IF;
-    EXECUTE format('WITH v AS MATERIALIZED (SELECT p.profile_id, nullif(%s, ''null'') AS value'
-                   '             FROM cdp.profiles p%s)'
+    -- The value of each profile evaluated: per profile from its events, or
+    -- for everyone at once from all events grouped by profile.
+    EXECUTE format('WITH v AS MATERIALIZED (%s)'
                    ' UPDATE cdp.profiles p'
                    '    SET computed = CASE WHEN v.value IS NULL THEN p.computed - $1'
                    '                        ELSE jsonb_set(p.computed, ARRAY[$1], v.value) END'
                    '   FROM v WHERE p.profile_id = v.profile_id'
                    '    AND p.computed -> $1 IS DISTINCT FROM v.value',
-                   t.value_sql, CASE WHEN full_refresh THEN '' ELSE ' WHERE p.profile_id = ANY ($2)' END)
+                   CASE WHEN full_refresh
+                        THEN format('SELECT p.profile_id, nullif(coalesce(g.value, %s), ''null'') AS value'
+                                    '  FROM cdp.profiles p LEFT JOIN (%s) g(profile_id, value)'
+                                    '    ON g.profile_id = p.profile_id',
+                                    coalesce(t.value_empty, 'NULL::jsonb'), t.value_full)
+                        ELSE format('SELECT p.profile_id, nullif(%s, ''null'') AS value'
+                                    '  FROM cdp.profiles p WHERE p.profile_id = ANY ($2)', t.value_sql) END)
       USING t.name, candidates;
     GET DIAGNOSTICS changed = ROW_COUNT;
-    PERFORM cdp.store_rechecks('computed', target, t.lapse, candidates);
+    PERFORM cdp.store_rechecks('computed', target, t.lapse, t.lapse_rows, candidates);
     UPDATE cdp.computed_traits c
        SET refreshed_snapshot = snap, refreshed_at = now(), evaluated_at = eval_at
      WHERE c.trait_id = target;
@@ -157,6 +195,10 @@ BEGIN
                     OR eval_at < s.evaluated_at;
     IF NOT full_refresh THEN
         candidates := cdp.profiles_to_refresh(s.refreshed_snapshot, 'segment', target, eval_at);
+        IF cdp.cheaper_in_full(candidates) THEN
+            full_refresh := true;
+            candidates := NULL;
+        END IF;
     END IF;
     -- The difference between who qualifies and who is a member, among the
     -- candidates (or everyone), applied with its changes in one statement.
@@ -184,12 +226,12 @@ BEGIN
                     SELECT c.profile_id, 'entered' FROM came c) x
              ORDER BY x.profile_id, x.change DESC)
         SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone)$q$,
-        s.condition,
+        CASE WHEN full_refresh THEN s.condition_full ELSE s.condition END,
         CASE WHEN full_refresh THEN '' ELSE E'\n AND p.profile_id = ANY ($3)' END,
         CASE WHEN full_refresh THEN '' ELSE ' AND m.profile_id = ANY ($3)' END)
       INTO entered, exited
       USING target, eval_at, candidates;
-    PERFORM cdp.store_rechecks('segment', target, s.lapse, candidates);
+    PERFORM cdp.store_rechecks('segment', target, s.lapse, s.lapse_rows, candidates);
     UPDATE cdp.segments g
        SET size = g.size + entered - exited, refreshed_snapshot = snap,
            refreshed_at = now(), evaluated_at = eval_at
@@ -201,7 +243,6 @@ BEGIN
                           json_build_object('segment', s.name, 'entered', entered,
                                             'exited', exited)::text);
     END IF;
-    PERFORM cdp.prune_profile_changes();
 END
 $$;
 REVOKE ALL ON FUNCTION cdp.refresh_segment_id(integer, boolean) FROM PUBLIC;
@@ -224,6 +265,7 @@ BEGIN
             USING ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY SELECT r.entered, r.exited FROM cdp.refresh_segment_id(target, $2) r;
+    PERFORM cdp.prune_profile_changes();
 END
 $$;
 COMMENT ON FUNCTION cdp.refresh_segment(text, boolean) IS
@@ -245,6 +287,7 @@ BEGIN
         SELECT r.entered, r.exited INTO entered, exited FROM cdp.refresh_segment_id(target, false) r;
         RETURN NEXT;
     END LOOP;
+    PERFORM cdp.prune_profile_changes();
 END
 $$;
 COMMENT ON FUNCTION cdp.refresh_segments() IS
@@ -267,6 +310,7 @@ BEGIN
         updated := cdp.refresh_computed_trait_id(target, $1);
         RETURN NEXT;
     END LOOP;
+    PERFORM cdp.prune_profile_changes();
 END
 $$;
 COMMENT ON FUNCTION cdp.refresh_computed_traits(boolean) IS

@@ -6,8 +6,10 @@
  *	  of profiles whose evaluation may have changed.
  *
  *	  segment_now.c		the cdp.segment_now setting and function
- *	  rule_compile.c	JSON rules: structure, events, sequences
+ *	  rule_compile.c	JSON rules: structure, segment references, entry points
+ *	  rule_events.c		JSON rules: events, sequences, computed trait values
  *	  rule_values.c		JSON rules: comparisons of one value
+ *	  rule_functions.c	how rules read jsonb values (cdp.rule_numeric, ...)
  *	  sql_definition.c	checking SQL definitions (expression or SELECT)
  *	  changed_profiles.c	logging profiles whose evaluation may change
  *	  segments.sql		tables, create / refresh / explain functions

@@ -45,15 +45,16 @@ COMMENT ON FUNCTION cdp.rule_boolean(jsonb) IS 'a JSON boolean as boolean; other
 -- Compilers ---------------------------------------------------------------
 
 CREATE FUNCTION cdp.compile_segment_rule(name text, rule jsonb,
-        OUT condition text, OUT lapse text, OUT segment_ids integer[],
-        OUT computed_ids integer[], OUT incremental boolean)
+        OUT condition text, OUT condition_full text, OUT lapse text, OUT lapse_rows text,
+        OUT segment_ids integer[], OUT computed_ids integer[], OUT incremental boolean)
     LANGUAGE c STABLE
     AS 'MODULE_PATHNAME', 'cdp_compile_segment_rule';
 COMMENT ON FUNCTION cdp.compile_segment_rule(text, jsonb) IS
     'the SQL condition on a profile row p a JSON segment rule stands for, and when its result may lapse';
 REVOKE ALL ON FUNCTION cdp.compile_segment_rule(text, jsonb) FROM PUBLIC;
 
-CREATE FUNCTION cdp.compile_computed_trait(rule jsonb, OUT value text, OUT lapse text)
+CREATE FUNCTION cdp.compile_computed_trait(rule jsonb, OUT value text, OUT value_full text,
+        OUT value_empty text, OUT lapse text, OUT lapse_rows text)
     LANGUAGE c STABLE
     AS 'MODULE_PATHNAME', 'cdp_compile_computed_trait';
 COMMENT ON FUNCTION cdp.compile_computed_trait(jsonb) IS
@@ -73,12 +74,15 @@ COMMENT ON FUNCTION cdp.segment_sql_condition(text) IS
 -- with the transaction that changed them: a refresh takes the rows its
 -- previous snapshot could not see.
 CREATE TABLE cdp.profile_changes (
-    xid         xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
-    profile_id  bigint NOT NULL
+    xid             xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    profile_id      bigint NOT NULL,
+    events_changed  boolean NOT NULL DEFAULT true
 );
 CREATE INDEX profile_changes_xid_idx ON cdp.profile_changes (xid);
 COMMENT ON TABLE cdp.profile_changes IS
     'profiles touched (events, traits, merges, splits) by each transaction, until every segment and computed trait has seen them';
+COMMENT ON COLUMN cdp.profile_changes.events_changed IS
+    'the profile''s events may have changed (new events, merges, splits); false: only its row (traits, computed, region), which computed traits do not read';
 SELECT pg_catalog.pg_extension_config_dump('cdp.profile_changes', '');
 
 CREATE TABLE cdp.computed_traits (
@@ -86,7 +90,10 @@ CREATE TABLE cdp.computed_traits (
     name                text NOT NULL UNIQUE,
     rule                jsonb NOT NULL,
     value_sql           text NOT NULL,
+    value_full          text NOT NULL,
+    value_empty         text,
     lapse               text,
+    lapse_rows          text,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     refreshed_snapshot  pg_snapshot,
     refreshed_at        timestamptz,
@@ -105,7 +112,9 @@ CREATE TABLE cdp.segments (
     definition          text NOT NULL,
     kind                text NOT NULL,
     condition           text NOT NULL,
+    condition_full      text NOT NULL,
     lapse               text,
+    lapse_rows          text,
     segment_ids         integer[] NOT NULL DEFAULT '{}',
     computed_ids        integer[] NOT NULL DEFAULT '{}',
     incremental         boolean NOT NULL,
@@ -123,8 +132,12 @@ COMMENT ON TABLE cdp.segments IS
     'audiences: a SQL or JSON rule definition, its compiled condition, and the state of its last refresh';
 COMMENT ON COLUMN cdp.segments.definition IS 'as given: the SQL text, or the JSON rule';
 COMMENT ON COLUMN cdp.segments.condition IS 'the SQL condition on the profile row p (cdp.explain_segment shows it)';
+COMMENT ON COLUMN cdp.segments.condition_full IS
+    'the same condition for a refresh of every profile: set-based over all events';
 COMMENT ON COLUMN cdp.segments.lapse IS
     'when, per profile, the result may next change by time alone (NULL: never)';
+COMMENT ON COLUMN cdp.segments.lapse_rows IS
+    'the same for every profile at once: a query of (profile_id, due)';
 COMMENT ON COLUMN cdp.segments.incremental IS
     'refreshed from changed profiles; false for SELECT definitions and time-dependent SQL, always refreshed in full';
 SELECT pg_catalog.pg_extension_config_dump('cdp.segments', '');
@@ -231,8 +244,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO cdp.profile_changes (profile_id)
-    SELECT CASE WHEN TG_OP = 'DELETE' THEN OLD.profile_id ELSE NEW.profile_id END
+    INSERT INTO cdp.profile_changes (profile_id, events_changed)
+    SELECT CASE WHEN TG_OP = 'DELETE' THEN OLD.profile_id ELSE NEW.profile_id END, TG_OP = 'DELETE'
      WHERE cdp.profile_changes_wanted();
     RETURN NULL;
 END
