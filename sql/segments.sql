@@ -132,6 +132,15 @@ SELECT cdp.create_segment('bad', 'SELECT 1; SELECT 2');
 SELECT cdp.create_segment('bad', '   ');
 SELECT cdp.create_segment('lyon', 'true');
 SELECT cdp.create_segment('bad', NULL::text);
+-- Hostile rules: deep nesting, long names, huge lists.
+SELECT cdp.create_segment('bad', (repeat('{"not": ', 5000) || '{"trait": "a", "op": "exists"}' || repeat('}', 5000))::jsonb);
+SELECT cdp.create_segment('bad', jsonb_build_object('trait', 'a', 'op', repeat('x', 100000), 'value', 1));
+SELECT cdp.create_segment('bad', jsonb_build_object(repeat('k', 100000), 1));
+SELECT cdp.create_segment('huge_in', jsonb_build_object('trait', repeat('t', 10000), 'op', 'in',
+                          'value', (SELECT jsonb_agg(n) FROM generate_series(1, 10000) n))) > 0 AS created;
+SELECT cdp.drop_segment('huge_in');
+SELECT cdp.create_segment('quotes', '{"trait": "it''s", "op": "=", "value": "x''); DROP TABLE cdp.profiles; --"}') > 0 AS created;
+SELECT cdp.drop_segment('quotes');
 SELECT count(*) AS segments FROM cdp.segments;
 
 -- The first refresh is full; membership, changes and sizes.

@@ -290,13 +290,27 @@ definite(RuleSql sql)
 static const char *const node_kinds[] = {"all", "any", "not", "trait", "computed", "event",
 "sequence", "segment"};
 
+static RuleSql compile_kind(JsonbContainer *node, const char *path, RuleCompile *rc);
+
 static RuleSql
 compile_node(JsonbContainer *node, const char *path, RuleCompile *rc)
 {
-	const char *kind = NULL;
+	RuleSql		sql;
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
+	if (++rc->depth > RULE_MAX_DEPTH)
+		CdpRuleError(path, psprintf("conditions nest at most %d deep", RULE_MAX_DEPTH));
+	sql = compile_kind(node, path, rc);
+	rc->depth--;
+	return sql;
+}
+
+static RuleSql
+compile_kind(JsonbContainer *node, const char *path, RuleCompile *rc)
+{
+	const char *kind = NULL;
+
 	for (size_t i = 0; i < lengthof(node_kinds); i++)
 	{
 		if (CdpRuleField(node, node_kinds[i]) == NULL)
@@ -307,7 +321,14 @@ compile_node(JsonbContainer *node, const char *path, RuleCompile *rc)
 		kind = node_kinds[i];
 	}
 	if (kind == NULL)
+	{
+		int			len;
+		const char *unknown = CdpJsonbUnknownKey(node, node_kinds, lengthof(node_kinds), &len);
+
+		if (unknown != NULL)
+			CdpRuleError(path, psprintf("unknown key \"%.*s\"", Min(len, 64), unknown));
 		CdpRuleError(path, "a condition needs one of all, any, not, trait, computed, event, sequence, segment");
+	}
 
 	if (strcmp(kind, "all") == 0 || strcmp(kind, "any") == 0)
 		return compile_list(node, kind, path, rc);

@@ -30,7 +30,11 @@ typedef struct RuleCompile
 	List	   *segment_ids;	/* segments referred to (int) */
 	List	   *computed_ids;	/* computed traits referred to (int) */
 	bool		incremental;	/* depends only on the profile's own data */
+	int			depth;			/* nesting of the condition being compiled */
 } RuleCompile;
+
+/* Deepest nesting of conditions (the SQL parser's stack is the limit). */
+#define RULE_MAX_DEPTH 100
 
 /*
  * A condition in its two forms: over one profile row p, reading that
