@@ -79,6 +79,7 @@ ISOLATION = \
 	ingest_same_batch \
 	ingest_same_message \
 	partition_create \
+	segment_create \
 	segment_refresh \
 	stitch_concurrent \
 	stitch_spill

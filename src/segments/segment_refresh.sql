@@ -28,11 +28,24 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION cdp.refresh_snapshot() FROM PUBLIC;
 
+-- The last of this transaction's own logged changes a refresh sees (it
+-- sees them all, being in the same transaction): the ones after it are
+-- for the next refresh.
+CREATE FUNCTION cdp.own_changes_seen() RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT max(l.seq) FROM cdp.profile_changes l WHERE l.xid = pg_current_xact_id_if_assigned()
+$$;
+REVOKE ALL ON FUNCTION cdp.own_changes_seen() FROM PUBLIC;
+
 -- The profiles to re-evaluate for one segment or computed trait: logged
--- by transactions its last refresh could not see (for a computed trait,
--- only changes to events), or due by time.
-CREATE FUNCTION cdp.profiles_to_refresh(since pg_snapshot, kind text, target integer,
-                                        due_by timestamptz) RETURNS bigint[]
+-- by transactions its last refresh could not see (its own transaction's
+-- rows only from after the refresh: seq beyond seen_seq), for a computed
+-- trait only changes to events; and those due by time.
+CREATE FUNCTION cdp.profiles_to_refresh(since pg_snapshot, seen_xid xid8, seen_seq bigint,
+                                        kind text, target integer, due_by timestamptz)
+    RETURNS bigint[]
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -40,12 +53,13 @@ AS $$
       FROM (SELECT l.profile_id FROM cdp.profile_changes l
              WHERE l.xid >= pg_snapshot_xmin(since)
                AND NOT pg_visible_in_snapshot(l.xid, since)
-               AND (l.events_changed OR $2 = 'segment')
+               AND (seen_xid IS NULL OR l.xid <> seen_xid OR l.seq > coalesce(seen_seq, 0))
+               AND (l.events_changed OR kind = 'segment')
             UNION ALL
             SELECT r.profile_id FROM cdp.profile_rechecks r
-             WHERE r.kind = $2 AND r.target_id = $3 AND r.recheck_at <= $4) c
+             WHERE r.kind = $4 AND r.target_id = $5 AND r.recheck_at <= $6) c
 $$;
-REVOKE ALL ON FUNCTION cdp.profiles_to_refresh(pg_snapshot, text, integer, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.profiles_to_refresh(pg_snapshot, xid8, bigint, text, integer, timestamptz) FROM PUBLIC;
 
 -- Whether so many profiles are to be re-evaluated that one set-based pass
 -- over everyone costs less than a lookup per profile: beyond a tenth of
@@ -123,6 +137,7 @@ AS $$
 DECLARE
     t cdp.computed_traits;
     snap pg_snapshot;
+    seen bigint;
     eval_at timestamptz := cdp.segment_now();
     candidates bigint[];
     changed bigint;
@@ -132,9 +147,11 @@ BEGIN
         RETURN 0;
     END IF;
     snap := cdp.refresh_snapshot();
+    seen := cdp.own_changes_seen();
     full_refresh := full_refresh OR t.refreshed_snapshot IS NULL OR eval_at < t.evaluated_at;
     IF NOT full_refresh THEN
-        candidates := cdp.profiles_to_refresh(t.refreshed_snapshot, 'computed', target, eval_at);
+        candidates := cdp.profiles_to_refresh(t.refreshed_snapshot, t.refreshed_xid, t.refreshed_seq,
+                                              'computed', target, eval_at);
         IF cdp.cheaper_in_full(candidates) THEN
             full_refresh := true;
             candidates := NULL;
@@ -159,7 +176,8 @@ BEGIN
     GET DIAGNOSTICS changed = ROW_COUNT;
     PERFORM cdp.store_rechecks('computed', target, t.lapse, t.lapse_rows, candidates);
     UPDATE cdp.computed_traits c
-       SET refreshed_snapshot = snap, refreshed_at = now(), evaluated_at = eval_at
+       SET refreshed_snapshot = snap, refreshed_xid = pg_current_xact_id_if_assigned(),
+           refreshed_seq = seen, refreshed_at = now(), evaluated_at = eval_at
      WHERE c.trait_id = target;
     RETURN changed;
 END
@@ -176,6 +194,7 @@ AS $$
 DECLARE
     s cdp.segments;
     snap pg_snapshot;
+    seen bigint;
     eval_at timestamptz := cdp.segment_now();
     candidates bigint[];
     trait integer;
@@ -191,10 +210,12 @@ BEGIN
         RETURN;
     END IF;
     snap := cdp.refresh_snapshot();
+    seen := cdp.own_changes_seen();
     full_refresh := full_refresh OR NOT s.incremental OR s.refreshed_snapshot IS NULL
                     OR eval_at < s.evaluated_at;
     IF NOT full_refresh THEN
-        candidates := cdp.profiles_to_refresh(s.refreshed_snapshot, 'segment', target, eval_at);
+        candidates := cdp.profiles_to_refresh(s.refreshed_snapshot, s.refreshed_xid, s.refreshed_seq,
+                                              'segment', target, eval_at);
         IF cdp.cheaper_in_full(candidates) THEN
             full_refresh := true;
             candidates := NULL;
@@ -234,6 +255,7 @@ BEGIN
     PERFORM cdp.store_rechecks('segment', target, s.lapse, s.lapse_rows, candidates);
     UPDATE cdp.segments g
        SET size = g.size + entered - exited, refreshed_snapshot = snap,
+           refreshed_xid = pg_current_xact_id_if_assigned(), refreshed_seq = seen,
            refreshed_at = now(), evaluated_at = eval_at
      WHERE g.segment_id = target;
     INSERT INTO cdp.segment_sizes (segment_id, refreshed_at, evaluated_at, size, entered, exited, full_refresh)

@@ -73,17 +73,23 @@ COMMENT ON FUNCTION cdp.segment_sql_condition(text) IS
 -- Profiles whose segment membership or computed traits may have changed,
 -- with the transaction that changed them: a refresh takes the rows its
 -- previous snapshot could not see.
+CREATE SEQUENCE cdp.profile_changes_seq_seq AS bigint CACHE 100;
 CREATE TABLE cdp.profile_changes (
     xid             xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     profile_id      bigint NOT NULL,
-    events_changed  boolean NOT NULL DEFAULT true
+    events_changed  boolean NOT NULL DEFAULT true,
+    seq             bigint NOT NULL DEFAULT pg_catalog.nextval('cdp.profile_changes_seq_seq')
 );
+ALTER SEQUENCE cdp.profile_changes_seq_seq OWNED BY cdp.profile_changes.seq;
 CREATE INDEX profile_changes_xid_idx ON cdp.profile_changes (xid);
 COMMENT ON TABLE cdp.profile_changes IS
     'profiles touched (events, traits, merges, splits) by each transaction, until every segment and computed trait has seen them';
+COMMENT ON COLUMN cdp.profile_changes.seq IS
+    'order of writing within a transaction: what a refresh saw of its own transaction''s rows';
 COMMENT ON COLUMN cdp.profile_changes.events_changed IS
     'the profile''s events may have changed (new events, merges, splits); false: only its row (traits, computed, region), which computed traits do not read';
 SELECT pg_catalog.pg_extension_config_dump('cdp.profile_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.profile_changes_seq_seq', '');
 
 CREATE TABLE cdp.computed_traits (
     trait_id            serial PRIMARY KEY,
@@ -96,6 +102,8 @@ CREATE TABLE cdp.computed_traits (
     lapse_rows          text,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     refreshed_snapshot  pg_snapshot,
+    refreshed_xid       xid8,
+    refreshed_seq       bigint,
     refreshed_at        timestamptz,
     evaluated_at        timestamptz,
     CONSTRAINT computed_traits_name_check
@@ -121,6 +129,8 @@ CREATE TABLE cdp.segments (
     size                bigint NOT NULL DEFAULT 0,
     created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
     refreshed_snapshot  pg_snapshot,
+    refreshed_xid       xid8,
+    refreshed_seq       bigint,
     refreshed_at        timestamptz,
     evaluated_at        timestamptz,
     cron_job            bigint,
