@@ -73,6 +73,29 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION cdp.cheaper_in_full(bigint[]) FROM PUBLIC;
 
+-- The profiles one refresh of a segment or computed trait evaluates, or
+-- NULL for all of them: when asked, at the first refresh, when the clock
+-- went back, or when that is cheaper.
+CREATE FUNCTION cdp.refresh_candidates(kind text, target integer, full_refresh boolean,
+                                       since pg_snapshot, seen_xid xid8, seen_seq bigint,
+                                       evaluated_at timestamptz, eval_at timestamptz)
+    RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    candidates bigint[];
+BEGIN
+    IF full_refresh OR since IS NULL OR eval_at < evaluated_at THEN
+        RETURN NULL;
+    END IF;
+    candidates := cdp.profiles_to_refresh(since, seen_xid, seen_seq, kind, target, eval_at);
+    RETURN CASE WHEN cdp.cheaper_in_full(candidates) THEN NULL ELSE candidates END;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.refresh_candidates(text, integer, boolean, pg_snapshot, xid8, bigint,
+                                              timestamptz, timestamptz) FROM PUBLIC;
+
 -- Stores when each evaluated profile (candidates; NULL: all, from the
 -- set-based lapse_rows) is next due.
 CREATE FUNCTION cdp.store_rechecks(kind text, target integer, lapse text, lapse_rows text,
@@ -148,15 +171,9 @@ BEGIN
     END IF;
     snap := cdp.refresh_snapshot();
     seen := cdp.own_changes_seen();
-    full_refresh := full_refresh OR t.refreshed_snapshot IS NULL OR eval_at < t.evaluated_at;
-    IF NOT full_refresh THEN
-        candidates := cdp.profiles_to_refresh(t.refreshed_snapshot, t.refreshed_xid, t.refreshed_seq,
-                                              'computed', target, eval_at);
-        IF cdp.cheaper_in_full(candidates) THEN
-            full_refresh := true;
-            candidates := NULL;
-        END IF;
-    END IF;
+    candidates := cdp.refresh_candidates('computed', target, full_refresh, t.refreshed_snapshot,
+                                         t.refreshed_xid, t.refreshed_seq, t.evaluated_at, eval_at);
+    full_refresh := candidates IS NULL;
     -- The value of each profile evaluated: per profile from its events, or
     -- for everyone at once from all events grouped by profile.
     EXECUTE format('WITH v AS MATERIALIZED (%s)'
@@ -211,16 +228,10 @@ BEGIN
     END IF;
     snap := cdp.refresh_snapshot();
     seen := cdp.own_changes_seen();
-    full_refresh := full_refresh OR NOT s.incremental OR s.refreshed_snapshot IS NULL
-                    OR eval_at < s.evaluated_at;
-    IF NOT full_refresh THEN
-        candidates := cdp.profiles_to_refresh(s.refreshed_snapshot, s.refreshed_xid, s.refreshed_seq,
-                                              'segment', target, eval_at);
-        IF cdp.cheaper_in_full(candidates) THEN
-            full_refresh := true;
-            candidates := NULL;
-        END IF;
-    END IF;
+    candidates := cdp.refresh_candidates('segment', target, full_refresh OR NOT s.incremental,
+                                         s.refreshed_snapshot, s.refreshed_xid, s.refreshed_seq,
+                                         s.evaluated_at, eval_at);
+    full_refresh := candidates IS NULL;
     -- The difference between who qualifies and who is a member, among the
     -- candidates (or everyone), applied with its changes in one statement.
     EXECUTE format($q$
