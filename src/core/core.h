@@ -88,6 +88,7 @@ extern Datum CdpInt4Array(const int32 *values, int n);
 extern Datum CdpDatumArray(const Datum *values, int n, Oid elmtype);
 extern Jsonb *CdpEmptyJsonb(void);
 extern Datum CdpJsonbFromString(const char *json);
+extern Datum CdpRowDatum(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
 extern const char *CdpJsonbUnknownKey(JsonbContainer *object, const char *const *allowed,
 									  int n, int *len);
 

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
@@ -105,4 +106,18 @@ CdpJsonbUnknownKey(JsonbContainer *object, const char *const *allowed, int n, in
 		}
 	}
 	return NULL;
+}
+
+/*
+ * CdpRowDatum returns the row values[], nulls[] as the composite result
+ * (OUT parameters) of the function called through fcinfo.
+ */
+Datum
+CdpRowDatum(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
 }

@@ -1,6 +1,5 @@
--- The 360 view of a profile: after segments, whose membership it shows.
+-- The 360 view of one profile; after segments, whose membership it shows.
 
--- The 360 view of one profile.
 CREATE FUNCTION cdp.profile(profile_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
@@ -50,4 +49,3 @@ AS $$
     SELECT cdp.profile(cdp.resolve($1))
 $$;
 COMMENT ON FUNCTION cdp.profile(cdp.ident) IS 'the 360 view of the profile an identifier belongs to';
-

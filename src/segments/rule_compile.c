@@ -20,7 +20,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -375,24 +374,28 @@ rule_root(Jsonb *rule)
 	return &rule->root;
 }
 
-/* LEAST of the lapses, or NULL when nothing changes by time alone. */
+/* The SQL texts of parts, joined by sep. */
 static char *
-lapse_sql(List *lapses)
+joined(List *parts, const char *sep)
 {
 	StringInfoData out;
 	ListCell   *lc;
 
+	initStringInfo(&out);
+	foreach(lc, parts)
+		appendStringInfo(&out, "%s%s", foreach_current_index(lc) > 0 ? sep : "", (char *) lfirst(lc));
+	return out.data;
+}
+
+/* LEAST of the lapses, or NULL when nothing changes by time alone. */
+static char *
+lapse_sql(List *lapses)
+{
 	if (lapses == NIL)
 		return NULL;
 	if (list_length(lapses) == 1)
 		return linitial(lapses);
-	initStringInfo(&out);
-	appendStringInfoString(&out, "LEAST(");
-	foreach(lc, lapses)
-		appendStringInfo(&out, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
-						 (char *) lfirst(lc));
-	appendStringInfoChar(&out, ')');
-	return out.data;
+	return psprintf("LEAST(%s)", joined(lapses, ", "));
 }
 
 /*
@@ -402,18 +405,11 @@ lapse_sql(List *lapses)
 static char *
 lapse_rows_sql(List *queries)
 {
-	StringInfoData out;
-	ListCell   *lc;
-
 	if (queries == NIL)
 		return NULL;
-	initStringInfo(&out);
-	appendStringInfoString(&out, "SELECT l.profile_id, pg_catalog.min(l.due) AS due FROM (");
-	foreach(lc, queries)
-		appendStringInfo(&out, "%s(%s)", foreach_current_index(lc) > 0 ? " UNION ALL " : "",
-						 (char *) lfirst(lc));
-	appendStringInfoString(&out, ") l(profile_id, due) WHERE l.due IS NOT NULL GROUP BY 1");
-	return out.data;
+	return psprintf("SELECT l.profile_id, pg_catalog.min(l.due) AS due FROM ((%s))"
+					" l(profile_id, due) WHERE l.due IS NOT NULL GROUP BY 1",
+					joined(queries, ") UNION ALL ("));
 }
 
 static Datum
@@ -433,17 +429,6 @@ text_or_null(const char *s, bool *isnull)
 {
 	*isnull = (s == NULL);
 	return s == NULL ? (Datum) 0 : CStringGetTextDatum(s);
-}
-
-/* Builds the OUT record of a compile function. */
-static Datum
-compile_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
-{
-	TupleDesc	desc;
-
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(cdp_compile_segment_rule);
@@ -479,7 +464,7 @@ cdp_compile_segment_rule(PG_FUNCTION_ARGS)
 	values[5] = int_list_array(rc.computed_ids);
 	values[6] = BoolGetDatum(rc.incremental);
 	SPI_finish();
-	PG_RETURN_DATUM(compile_result(fcinfo, values, nulls));
+	PG_RETURN_DATUM(CdpRowDatum(fcinfo, values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(cdp_compile_computed_trait);
@@ -509,5 +494,5 @@ cdp_compile_computed_trait(PG_FUNCTION_ARGS)
 	values[2] = text_or_null(empty, &nulls[2]);
 	values[3] = text_or_null(lapse_sql(rc.lapses), &nulls[3]);
 	values[4] = text_or_null(lapse_rows_sql(rc.lapse_rows), &nulls[4]);
-	PG_RETURN_DATUM(compile_result(fcinfo, values, nulls));
+	PG_RETURN_DATUM(CdpRowDatum(fcinfo, values, nulls));
 }

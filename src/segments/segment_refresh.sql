@@ -201,8 +201,9 @@ END
 $$;
 REVOKE ALL ON FUNCTION cdp.refresh_computed_trait_id(integer, boolean) FROM PUBLIC;
 
--- Refreshes one segment (its computed traits first).
-CREATE FUNCTION cdp.refresh_segment_id(target integer, full_refresh boolean,
+-- Refreshes one segment, and first the computed traits it uses unless
+-- the caller has just refreshed them all.
+CREATE FUNCTION cdp.refresh_segment_id(target integer, full_refresh boolean, with_computed boolean,
                                        OUT entered bigint, OUT exited bigint)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -217,7 +218,7 @@ DECLARE
     trait integer;
 BEGIN
     FOR trait IN SELECT u.id FROM cdp.segments g, unnest(g.computed_ids) AS u(id)
-                  WHERE g.segment_id = target ORDER BY u.id LOOP
+                  WHERE g.segment_id = target AND with_computed ORDER BY u.id LOOP
         PERFORM cdp.refresh_computed_trait_id(trait, false);
     END LOOP;
     SELECT * INTO s FROM cdp.segments g WHERE g.segment_id = target FOR UPDATE;
@@ -278,7 +279,7 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.refresh_segment_id(integer, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.refresh_segment_id(integer, boolean, boolean) FROM PUBLIC;
 
 CREATE FUNCTION cdp.refresh_segment(name text, "full" boolean DEFAULT false)
     RETURNS TABLE (entered bigint, exited bigint)
@@ -297,7 +298,7 @@ BEGIN
         RAISE EXCEPTION 'segment "%" does not exist', left($1, 64)
             USING ERRCODE = 'undefined_object';
     END IF;
-    RETURN QUERY SELECT r.entered, r.exited FROM cdp.refresh_segment_id(target, $2) r;
+    RETURN QUERY SELECT r.entered, r.exited FROM cdp.refresh_segment_id(target, $2, true) r;
     PERFORM cdp.prune_profile_changes();
 END
 $$;
@@ -317,7 +318,7 @@ BEGIN
         PERFORM cdp.refresh_computed_trait_id(target, false);
     END LOOP;
     FOR target, segment IN SELECT s.segment_id, s.name FROM cdp.segments s ORDER BY s.segment_id LOOP
-        SELECT r.entered, r.exited INTO entered, exited FROM cdp.refresh_segment_id(target, false) r;
+        SELECT r.entered, r.exited INTO entered, exited FROM cdp.refresh_segment_id(target, false, false) r;
         RETURN NEXT;
     END LOOP;
     PERFORM cdp.prune_profile_changes();

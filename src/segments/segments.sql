@@ -249,26 +249,35 @@ CREATE TRIGGER identities_moved
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cdp.log_moved_identities();
 
-CREATE FUNCTION cdp.log_changed_profile() RETURNS trigger
+-- Profiles whose row changed (traits, computed traits, region) or went
+-- away: one statement per statement, not a function call per row (a
+-- computed trait's refresh updates many rows at once).
+CREATE FUNCTION cdp.log_changed_profiles() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO cdp.profile_changes (profile_id, events_changed)
-    SELECT CASE WHEN TG_OP = 'DELETE' THEN OLD.profile_id ELSE NEW.profile_id END, TG_OP = 'DELETE'
-     WHERE cdp.profile_changes_wanted();
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO cdp.profile_changes (profile_id)
+        SELECT o.profile_id FROM old_rows o WHERE cdp.profile_changes_wanted();
+    ELSE
+        INSERT INTO cdp.profile_changes (profile_id, events_changed)
+        SELECT n.profile_id, false
+          FROM old_rows o JOIN new_rows n ON n.profile_id = o.profile_id
+         WHERE (o.traits, o.computed, o.region) IS DISTINCT FROM (n.traits, n.computed, n.region)
+           AND cdp.profile_changes_wanted();
+    END IF;
     RETURN NULL;
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.log_changed_profile() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.log_changed_profiles() FROM PUBLIC;
 CREATE TRIGGER profiles_changed
     AFTER UPDATE ON cdp.profiles
-    FOR EACH ROW
-    WHEN (OLD.traits IS DISTINCT FROM NEW.traits OR OLD.computed IS DISTINCT FROM NEW.computed
-          OR OLD.region IS DISTINCT FROM NEW.region)
-    EXECUTE FUNCTION cdp.log_changed_profile();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cdp.log_changed_profiles();
 -- New profiles are logged by stitching, which writes them in bulk (no
 -- INSERT triggers there).
 CREATE TRIGGER profiles_deleted
     AFTER DELETE ON cdp.profiles
-    FOR EACH ROW EXECUTE FUNCTION cdp.log_changed_profile();
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cdp.log_changed_profiles();

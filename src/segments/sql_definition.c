@@ -11,7 +11,6 @@
  */
 #include "postgres.h"
 
-#include "funcapi.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
@@ -117,15 +116,10 @@ reads_beyond_row(Node *node, void *context)
 static Datum
 condition_result(FunctionCallInfo fcinfo, char *condition, bool incremental)
 {
-	TupleDesc	desc;
-	Datum		values[2];
+	Datum		values[2] = {CStringGetTextDatum(condition), BoolGetDatum(incremental)};
 	bool		nulls[2] = {false, false};
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	values[0] = CStringGetTextDatum(condition);
-	values[1] = BoolGetDatum(incremental);
-	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+	return CdpRowDatum(fcinfo, values, nulls);
 }
 
 PG_FUNCTION_INFO_V1(cdp_segment_sql_condition);

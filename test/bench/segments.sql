@@ -123,34 +123,34 @@ SELECT count(CASE WHEN rule IS NOT NULL THEN cdp.create_segment(name, rule)
   FROM (SELECT * FROM bench_segments ORDER BY name IN ('lyon_buyers', 'young_or_big', 'oslo_lapsed')) s;
 
 CREATE TABLE results (label text, seconds float8, note text);
-CREATE FUNCTION elapsed(t0 timestamptz) RETURNS float8 LANGUAGE sql AS
-    $$ SELECT extract(epoch FROM clock_timestamp() - t0)::float8 $$;
+-- Runs stmt, timed, and records it under label with the note that
+-- note_sql gives afterwards (in the same transaction).
+CREATE PROCEDURE timed(label text, stmt text, note_sql text) LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp(); seconds float8; note text;
+BEGIN
+    EXECUTE stmt;
+    seconds := extract(epoch FROM clock_timestamp() - t0);
+    EXECUTE note_sql INTO note;
+    INSERT INTO results VALUES (label, seconds, note);
+END $$;
+\set refresh_all 'SELECT count(*) FROM cdp.refresh_segments()'
+\set refresh_full 'SELECT count(*) FROM cdp.segments s, LATERAL cdp.refresh_segment(s.name, full => true) r'
+\set changes 'SELECT sum(entered + exited) || '' changes'' FROM cdp.segment_sizes WHERE refreshed_at = now()'
+\set unchanged 'SELECT ''nothing left to change'''
 
 -- 1. Full refresh: cdp (first refresh: computed trait, membership, change
 --    log, lapse times) against materialized views of the hand-written SQL.
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-    PERFORM cdp.refresh_segments();
-    INSERT INTO results VALUES ('cdp first refresh, 20 segments', elapsed(t0),
-                                (SELECT sum(size) FROM cdp.segments) || ' memberships');
-END $$;
-DO $$
+CALL timed('cdp first refresh, 20 segments', :'refresh_all',
+           'SELECT sum(size) || '' memberships'' FROM cdp.segments');
+SELECT format('CREATE MATERIALIZED VIEW %I AS %s WITH NO DATA', 'mv_' || name, sql) FROM bench_segments \gexec
+CREATE FUNCTION refresh_views() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE s record;
-BEGIN
-    FOR s IN SELECT * FROM bench_segments LOOP
-        EXECUTE format('CREATE MATERIALIZED VIEW %I AS %s WITH NO DATA', 'mv_' || s.name, s.sql);
-    END LOOP;
-END $$;
-CREATE PROCEDURE refresh_views() LANGUAGE plpgsql AS $$
-DECLARE s record; t0 timestamptz := clock_timestamp();
 BEGIN
     FOR s IN SELECT * FROM bench_segments LOOP
         EXECUTE format('REFRESH MATERIALIZED VIEW %I', 'mv_' || s.name);
     END LOOP;
-    INSERT INTO results VALUES ('REFRESH MATERIALIZED VIEW x 20', elapsed(t0), 'hand-written set-based SQL');
 END $$;
-CALL refresh_views();
+CALL timed('REFRESH MATERIALIZED VIEW x 20', 'SELECT refresh_views()', 'SELECT ''hand-written set-based SQL''');
 -- The same audiences: cdp's membership equals the views'.
 DO $$
 DECLARE s record; d bigint; total bigint := 0;
@@ -165,12 +165,7 @@ BEGIN
     END LOOP;
     INSERT INTO results VALUES ('differences, cdp vs views', total, 'memberships (0 = same audiences)');
 END $$;
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-    PERFORM cdp.refresh_segment(name, full => true) FROM cdp.segments;
-    INSERT INTO results VALUES ('cdp full refresh, 20 segments', elapsed(t0), 'nothing changed');
-END $$;
+CALL timed('cdp full refresh, 20 segments', :'refresh_full', 'SELECT ''nothing changed''');
 ANALYZE cdp.profile_rechecks, cdp.segment_members;
 
 -- 2. Incremental: 1% of profiles get an event through ingestion.
@@ -179,38 +174,15 @@ SELECT sum(cdp.ingest_batch('bench', b)) AS ingested FROM (
                                         'properties', jsonb_build_object('revenue', 150, 'sku', 'S7'),
                                         'timestamp', '2026-06-30T12:00:00Z', 'messageId', 'inc-' || n)) AS b
       FROM generate_series(1, 1000 * :scale) AS n GROUP BY n % (10 * :scale)) x;
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-    PERFORM cdp.refresh_segments();
-    INSERT INTO results VALUES ('cdp incremental, 1% of profiles dirty', elapsed(t0),
-                                (SELECT sum(entered + exited) FROM cdp.segment_sizes z
-                                  WHERE z.refreshed_at = now()) || ' changes');
-END $$;
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-    PERFORM cdp.refresh_segment(name, full => true) FROM cdp.segments;
-    INSERT INTO results VALUES ('cdp full refresh after it', elapsed(t0), 'nothing left to change');
-END $$;
+CALL timed('cdp incremental, 1% of profiles dirty', :'refresh_all', :'changes');
+CALL timed('cdp full refresh after it', :'refresh_full', :'unchanged');
 
 -- 3. Window expiry: a day passes.
 SET cdp.segment_now = '2026-07-02T00:00:00Z';
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-    due bigint := (SELECT count(*) FROM cdp.profile_rechecks WHERE recheck_at <= '2026-07-02');
-BEGIN
-    PERFORM cdp.refresh_segments();
-    INSERT INTO results VALUES ('cdp incremental, one day of window expiry', elapsed(t0),
-                                due || ' due rechecks, ' || (SELECT sum(entered + exited) FROM cdp.segment_sizes z
-                                                              WHERE z.refreshed_at = now()) || ' changes');
-END $$;
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-    PERFORM cdp.refresh_segment(name, full => true) FROM cdp.segments;
-    INSERT INTO results VALUES ('cdp full refresh at the same time', elapsed(t0), 'nothing left to change');
-END $$;
+SELECT count(*) AS due FROM cdp.profile_rechecks WHERE recheck_at <= '2026-07-02' \gset
+CALL timed('cdp incremental, one day of window expiry', :'refresh_all',
+           format('SELECT %L || '' due rechecks, '' || (%s)', :'due', :'changes'));
+CALL timed('cdp full refresh at the same time', :'refresh_full', :'unchanged');
 
 -- 4. One event, then the person's segments (median of 20 runs): all 20
 --    (the SELECT segment is evaluated in full each time), and the 19 that
