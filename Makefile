@@ -11,9 +11,11 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 SQL_FRAGMENTS = \
 	src/core/schema.sql \
 	src/ident/ident.sql \
+	src/consent/consent.sql \
 	src/ingest/sources.sql \
 	src/ingest/source_grants.sql \
 	src/ingest/events.sql \
+	src/ingest/event_partitions.sql \
 	src/ingest/ingest.sql \
 	src/identity/identity.sql \
 	src/profiles/profiles.sql \
@@ -23,15 +25,20 @@ SQL_FRAGMENTS = \
 	src/profiles/profile_view.sql \
 	src/fuzzy/fuzzy.sql \
 	src/match/match.sql \
-	src/match/match_link.sql
+	src/match/match_link.sql \
+	src/consent/consent_api.sql \
+	src/consent/audit.sql \
+	src/consent/row_security.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
 # While 0.2.0 is developed, the upgrade from 0.1.0 is built too: the
 # changes to 0.1.0's objects, then the fragments new in 0.2.0.
-UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/ingest/source_grants.sql \
+UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest/source_grants.sql \
 	src/segments/segments.sql src/segments/segment_refresh.sql src/segments/segment_api.sql \
-	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql
+	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql \
+	src/ingest/event_partitions.sql src/consent/consent_api.sql \
+	src/consent/audit.sql src/consent/row_security.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 

@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "consent/consent.h"
 #include "ident/ident.h"
 #include "identity/identity.h"
 #include "ingest/ingest.h"
@@ -137,6 +138,18 @@ _PG_init(void)
 
 	MarkGUCPrefixReserved("cdp");
 
+	DefineCustomStringVariable("cdp.purpose",
+							   "What the session uses personal data for.",
+							   "A purpose of cdp.purposes granted to the role "
+							   "(cdp.grant_purpose); row security shows only the "
+							   "people who consented to it, and none when empty.",
+							   &cdp_purpose_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   CdpCheckPurpose, CdpAssignPurpose, NULL);
+
+	CdpConsentInit();
 	CdpIdentInit();
 	CdpIngestInit();
 	CdpIdentityInit();

@@ -230,3 +230,16 @@ ALTER FUNCTION cdp.ingest_batch(text, jsonb, boolean) SECURITY INVOKER;
 -- again after the segment tables.
 DROP FUNCTION cdp.profile(cdp.ident);
 DROP FUNCTION cdp.profile(bigint);
+
+-- Consent (src/consent/consent.sql, after this file): each profile's
+-- purposes in force, as a bitmask that row security compares with the
+-- session's purpose.  Three steps, as for trusted_aliases.
+ALTER TABLE cdp.profiles ADD COLUMN consent_mask bigint;
+UPDATE cdp.profiles SET consent_mask = 0;
+ALTER TABLE cdp.profiles ALTER COLUMN consent_mask SET DEFAULT 0,
+                         ALTER COLUMN consent_mask SET NOT NULL;
+ALTER TABLE cdp.profiles ADD COLUMN consent_expires_at timestamptz;
+COMMENT ON COLUMN cdp.profiles.consent_mask IS
+    'the purposes in force, one bit each (cdp.purposes.bit): those every identifier with a say grants';
+COMMENT ON COLUMN cdp.profiles.consent_expires_at IS
+    'when the first of those grants expires (row security then looks the purpose up)';

@@ -11,7 +11,8 @@
  * plain INSERT would.  Compared with INSERT ... SELECT FROM unnest(...)
  * this skips the planner, the projection and a tuplestore per batch.
  *
- * Triggers are not fired, so a target with INSERT triggers is refused
+ * Columns the caller does not name get their defaults, evaluated per row
+ * as COPY does.  Triggers are not fired, so a target with INSERT triggers is refused
  * rather than silently bypassed.  The caller must hold the privilege to
  * insert (checked here) and is expected to run as the table owner.
  *
@@ -27,8 +28,10 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 
 #include "core/core.h"
@@ -49,6 +52,11 @@ struct CdpBulkInsert
 	/* the caller's columns: attribute index of each, or -1 */
 	int			ncolumns;
 	int		   *column_attr;
+
+	/* the other columns that have a default: attribute index and expression */
+	int			ndefaults;
+	int		   *default_attr;
+	ExprState **default_expr;
 
 	/* rows waiting for the current leaf */
 	ResultRelInfo *leaf;
@@ -75,8 +83,45 @@ check_no_insert_triggers(ResultRelInfo *rri)
 }
 
 /*
+ * Prepares the defaults of the columns the caller does not name.  Rows are
+ * routed before the defaults are evaluated, so the partition key must be
+ * named.
+ */
+static void
+prepare_defaults(CdpBulkInsert *bulk, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	PartitionKey key = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ?
+		RelationGetPartitionKey(rel) : NULL;
+
+	bulk->ndefaults = 0;
+	bulk->default_attr = palloc(desc->natts * sizeof(int));
+	bulk->default_expr = palloc(desc->natts * sizeof(ExprState *));
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Node	   *expr;
+		bool		named = false;
+
+		if (TupleDescAttr(desc, a)->attisdropped || TupleDescAttr(desc, a)->attgenerated)
+			continue;
+		for (int c = 0; c < bulk->ncolumns; c++)
+			named |= (bulk->column_attr[c] == a);
+		if (named || (expr = build_column_default(rel, a + 1)) == NULL)
+			continue;
+		for (int k = 0; key != NULL && k < key->partnatts; k++)
+			if (key->partattrs[k] == a + 1)
+				elog(ERROR, "bulk insertion must be given the partition key column \"%s\"",
+					 NameStr(TupleDescAttr(desc, a)->attname));
+		bulk->default_attr[bulk->ndefaults] = a;
+		bulk->default_expr[bulk->ndefaults] = ExecPrepareExpr((Expr *) expr, bulk->estate);
+		bulk->ndefaults++;
+	}
+}
+
+/*
  * CdpBulkInsertBegin prepares to insert rows into relid.  Each row gives
- * values for the named columns, in that order; other columns are NULL.
+ * values for the named columns, in that order; other columns get their
+ * defaults (NULL when they have none).
  */
 CdpBulkInsert *
 CdpBulkInsertBegin(Oid relid, const char *const *columns, int ncolumns)
@@ -133,6 +178,7 @@ CdpBulkInsertBegin(Oid relid, const char *const *columns, int ncolumns)
 				 columns[c], RelationGetRelationName(rel));
 		bulk->column_attr[c] = attnum - 1;
 	}
+	prepare_defaults(bulk, rel);
 	bulk->bistate = GetBulkInsertState();
 	bulk->cid = GetCurrentCommandId(true);
 	table_close(rel, NoLock);
@@ -204,6 +250,15 @@ CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values, const bool *nulls)
 		switch_leaf(bulk, leaf);
 	else if (bulk->nused == BULK_BUFFER_ROWS)
 		flush(bulk);
+
+	/*
+	 * Defaults are evaluated after any flush, which resets the per-tuple
+	 * memory they live in until the row is written.
+	 */
+	for (int d = 0; d < bulk->ndefaults; d++)
+		slot->tts_values[bulk->default_attr[d]] =
+			ExecEvalExprSwitchContext(bulk->default_expr[d], GetPerTupleExprContext(bulk->estate),
+									  &slot->tts_isnull[bulk->default_attr[d]]);
 
 	CdpAssert(bulk->nused < BULK_BUFFER_ROWS && bulk->nused <= bulk->nallocated);
 	if (bulk->nused == bulk->nallocated)

@@ -15,7 +15,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -79,6 +81,20 @@ CdpTypeOid(const char *typname)
 				 errmsg("type \"cdp.%s\" does not exist", typname),
 				 errhint("The cdp extension is damaged; reinstall it.")));
 	return typid;
+}
+
+/* CdpFunctionOwner returns the owner of function fn_oid. */
+Oid
+CdpFunctionOwner(Oid fn_oid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(tuple))->proowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }
 
 /* Drops a table cache when one of its tables changes (or everything does). */

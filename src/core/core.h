@@ -33,6 +33,7 @@
 extern Oid	CdpSchemaOid(void);
 extern Oid	CdpRelationOid(const char *relname);
 extern Oid	CdpTypeOid(const char *typname);
+extern Oid	CdpFunctionOwner(Oid fn_oid);
 
 /*
  * A backend's cached copy of up to three of cdp's tables, dropped when one

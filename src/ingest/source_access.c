@@ -15,27 +15,10 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_proc.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
-#include "utils/syscache.h"
 
 #include "ingest/ingest_internal.h"
-
-/* The owner of function fn_oid. */
-static Oid
-function_owner(Oid fn_oid)
-{
-	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
-	owner = ((Form_pg_proc) GETSTRUCT(tuple))->proowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
 
 /* Returns the source called name, raising 42704 when there is none. */
 static const CdpSource *
@@ -78,7 +61,7 @@ may_ingest(const CdpSource *source, Oid userid, Oid owner)
 const CdpSource *
 CdpBeginIngest(FunctionCallInfo fcinfo, CdpIngestUser *saved)
 {
-	Oid			owner = function_owner(fcinfo->flinfo->fn_oid);
+	Oid			owner = CdpFunctionOwner(fcinfo->flinfo->fn_oid);
 	const CdpSource *source;
 
 	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);

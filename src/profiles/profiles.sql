@@ -8,13 +8,19 @@ CREATE TABLE cdp.profiles (
     updated_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     region       text,
     traits       jsonb NOT NULL DEFAULT '{}',
-    computed     jsonb NOT NULL DEFAULT '{}'
+    computed     jsonb NOT NULL DEFAULT '{}',
+    consent_mask        bigint NOT NULL DEFAULT 0,
+    consent_expires_at  timestamptz
 );
 ALTER SEQUENCE cdp.profiles_profile_id_seq OWNED BY cdp.profiles.profile_id;
 COMMENT ON TABLE cdp.profiles IS
     'one row per person: the golden record (traits resolved by cdp.trait_rules) and computed traits';
 COMMENT ON COLUMN cdp.profiles.traits IS 'the golden record: each trait resolved by its rule in cdp.trait_rules';
 COMMENT ON COLUMN cdp.profiles.region IS 'where the person''s data belongs (for region-bound access)';
+COMMENT ON COLUMN cdp.profiles.consent_mask IS
+    'the purposes in force, one bit each (cdp.purposes.bit): those every identifier with a say grants';
+COMMENT ON COLUMN cdp.profiles.consent_expires_at IS
+    'when the first of those grants expires (row security then looks the purpose up)';
 SELECT pg_catalog.pg_extension_config_dump('cdp.profiles', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.profiles_profile_id_seq', '');
 

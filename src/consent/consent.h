@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * consent.h
+ *	  The public header of src/consent: the purpose a session declares
+ *	  (cdp.purpose), the purposes and regions its role may use, and the
+ *	  per-profile consent state that row security compares with them.
+ *
+ *	  purpose.c			the cdp.purpose setting; cdp.purpose_mask(),
+ *						cdp.region_allowed(), cdp.consent_in_force()
+ *	  purpose_cache.c	the backend's copy of cdp.purposes, role_purposes
+ *						and role_regions
+ *	  consent.sql		roles, purposes, consents and their current state
+ *	  consent_api.sql	set_consent, grant_purpose, grant_region, ...
+ *	  row_security.sql	the policies and the roles' grants
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_CONSENT_H
+#define CDP_CONSENT_H
+
+#include "core/core.h"
+#include "utils/guc.h"
+
+/* cdp.purpose: "" (none) or the name of a purpose. */
+extern char *cdp_purpose_setting;
+extern bool CdpCheckPurpose(char **newval, void **extra, GucSource source);
+extern void CdpAssignPurpose(const char *newval, void *extra);
+
+extern void CdpConsentInit(void);
+
+#endif							/* CDP_CONSENT_H */
