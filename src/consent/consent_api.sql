@@ -234,3 +234,41 @@ $$;
 COMMENT ON FUNCTION cdp.revoke_region(regrole, text) IS
     'takes back cdp.grant_region(role, region); true when there was such a grant';
 REVOKE ALL ON FUNCTION cdp.revoke_region(regrole, text) FROM PUBLIC;
+
+-- Records the consent that events carry (context.consent.categoryPreferences
+-- of the Segment spec), for the identifiers of each event: each category
+-- counts for the purposes that list it in event_categories (two categories
+-- of one purpose that disagree: the refusal).  Called by ingestion for the
+-- new events that carry consent (C: src/ingest/event_consent.c); the
+-- profiles are recomputed when the events are stitched.
+CREATE FUNCTION cdp.record_event_consents(event_ids bigint[], occurred_ats timestamptz[]) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, cdp, pg_temp
+AS $$
+    WITH said AS (
+        SELECT e.event_id, e.identifiers, s.name AS source, p.purpose,
+               bool_and(pref.value = 'true'::jsonb) AS granted
+          FROM unnest(event_ids, occurred_ats) AS k(event_id, occurred_at)
+          JOIN cdp.events e ON e.event_id = k.event_id AND e.occurred_at = k.occurred_at
+          JOIN cdp.sources s ON s.source_id = e.source_id
+         CROSS JOIN LATERAL jsonb_each(e.payload->'context'->'consent'->'categoryPreferences') AS pref
+          JOIN cdp.purposes p ON lower(pref.key) = ANY (p.event_categories)
+         WHERE cardinality(e.identifiers) > 0
+         GROUP BY e.event_id, e.identifiers, s.name, p.purpose
+    ), added AS (
+        INSERT INTO cdp.consents (identifiers, purpose, granted, source, legal_basis, proof)
+        SELECT sd.identifiers, sd.purpose, sd.granted, sd.source, 'consent',
+               jsonb_build_object('event_id', sd.event_id)
+          FROM said sd
+         ORDER BY sd.event_id, sd.purpose
+        RETURNING consent_id, identifiers, purpose, granted
+    )
+    INSERT INTO cdp.identifier_consents AS c (ident, purpose, granted, expires_at, consent_id)
+    SELECT DISTINCT ON (x, a.purpose) x, a.purpose, a.granted, NULL, a.consent_id
+      FROM added a CROSS JOIN LATERAL unnest(a.identifiers) AS x
+     ORDER BY x, a.purpose, a.consent_id DESC
+    ON CONFLICT ON CONSTRAINT identifier_consents_pkey DO UPDATE
+       SET granted = EXCLUDED.granted, expires_at = EXCLUDED.expires_at, consent_id = EXCLUDED.consent_id
+     WHERE c.consent_id < EXCLUDED.consent_id
+$$;
+REVOKE ALL ON FUNCTION cdp.record_event_consents(bigint[], timestamptz[]) FROM PUBLIC;

@@ -41,6 +41,7 @@ typedef struct CdpStitchEvent
 	int			nidentifiers;
 	Datum	   *identifiers;	/* cdp.ident; the first is whose event it is */
 	Jsonb	   *traits;			/* identify traits of the first identifier */
+	bool		consent;		/* carries consent: recompute the profile's */
 	int32		model_id;		/* a match: its model; else 0 */
 	double		match_weight;	/* a match: the pair's weight and probability */
 	double		probability;

@@ -444,7 +444,7 @@ join_events(CdpStitchBatch *b)
 			if (!found)
 				add_link(&b->links, &b->nlinks, center, x, e, -1);
 		}
-		if (ev->traits != NULL && ev->nidentifiers > 0)
+		if ((ev->traits != NULL || ev->consent) && ev->nidentifiers > 0)
 		{
 			int			anchor = CdpStitchNodeOf(b, ev->identifiers[0]);
 

@@ -62,7 +62,8 @@ queue_plan(bool own)
 					 "            AND e.identifiers[1] OPERATOR(cdp.=) e.anchor"
 					 "            AND pg_catalog.jsonb_typeof(e.payload->'traits') = 'object'"
 					 "            THEN e.payload->'traits' END,"
-					 "       e.type = 'alias' AND %s%s"
+					 "       e.type = 'alias' AND %s,"
+					 "       e.payload->'context'->'consent'->'categoryPreferences' IS NOT NULL%s"
 					 " FROM cdp.stitch_queue q"
 					 " JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at"
 					 "%s",
@@ -108,7 +109,7 @@ read_queue(SPIPlanPtr plan, const Datum *args, bool own, CdpStitchEvent **events
 
 		*last = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
 		if (own &&
-			!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tuple, desc, 8,
+			!TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tuple, desc, 9,
 																					  &isnull))))
 			continue;
 		alias = (strcmp(SPI_getvalue(tuple, desc, 4), "alias") == 0);
@@ -125,6 +126,7 @@ read_queue(SPIPlanPtr plan, const Datum *args, bool own, CdpStitchEvent **events
 						  &ev->nidentifiers);
 		traits = SPI_getbinval(tuple, desc, 6, &isnull);
 		ev->traits = isnull ? NULL : DatumGetJsonbP(traits);
+		ev->consent = DatumGetBool(SPI_getbinval(tuple, desc, 8, &isnull));
 		n++;
 	}
 	return n;

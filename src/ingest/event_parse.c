@@ -61,6 +61,26 @@ CdpGetEventField(JsonbContainer *object, const char *key, JsonbValue *value)
 }
 
 /*
+ * Whether every value of context.consent.categoryPreferences is a boolean
+ * (what the Segment spec sends); else an error naming the field.
+ */
+static bool
+check_consent_preferences(JsonbContainer *preferences, CdpError *error)
+{
+	JsonbIterator *it = JsonbIteratorInit(preferences);
+	JsonbValue	v;
+	JsonbIteratorToken token;
+
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		if (token == WJB_VALUE && v.type != jbvBool)
+			return CdpFieldError(error, ERRCODE_INVALID_PARAMETER_VALUE,
+								 "context.consent.categoryPreferences",
+								 "the values of event field \"context.consent.categoryPreferences\" must be booleans",
+								 NULL);
+	return true;
+}
+
+/*
  * Finds the object stored under key (NULL when the key is absent); an
  * error, naming the field by its path, when it holds anything but an
  * object.
@@ -243,7 +263,9 @@ parse_common_fields(JsonbContainer *root, CdpEvent *event, CdpIdentifierFields *
 					CdpError *error)
 {
 	JsonbContainer *properties,
-			   *context;
+			   *context,
+			   *consent,
+			   *preferences;
 	JsonbValue	v;
 
 	if (!get_id_field(root, "messageId", &event->message_id, error) ||
@@ -253,8 +275,13 @@ parse_common_fields(JsonbContainer *root, CdpEvent *event, CdpIdentifierFields *
 		!get_object(root, "properties", "properties", &properties, error) ||
 		!get_object(root, "context", "context", &context, error) ||
 		!get_object(context, "traits", "context.traits", &fields->context_traits, error) ||
-		!get_object(context, "device", "context.device", &fields->device, error))
+		!get_object(context, "device", "context.device", &fields->device, error) ||
+		!get_object(context, "consent", "context.consent", &consent, error) ||
+		!get_object(consent, "categoryPreferences", "context.consent.categoryPreferences",
+					&preferences, error) ||
+		(preferences != NULL && !check_consent_preferences(preferences, error)))
 		return false;
+	event->has_consent = (preferences != NULL && JsonContainerSize(preferences) > 0);
 	if (fields->traits != NULL && strcmp(event->type, "identify") == 0 &&
 		getKeyJsonValueFromContainer(root, "traits", 6, &v) != NULL)
 		event->traits = JsonbValueToJsonb(&v);

@@ -56,6 +56,7 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		evidence[m].nidentifiers = e->nidentifiers;
 		evidence[m].identifiers = e->identifiers;
 		evidence[m].traits = (e->anchor == 0) ? e->traits : NULL;
+		evidence[m].consent = e->has_consent;
 		m++;
 	}
 	if (cdp_inline_stitching)
@@ -72,7 +73,10 @@ store_events(const CdpSource *source, CdpEvent *events, int n, TimestampTz recei
 	int			nnew = CdpStoreEvents(source, events, n, received_at, event_ids);
 
 	if (nnew > 0)
+	{
+		CdpRecordEventConsents(events, n, event_ids);
 		hand_to_identity(source, events, n, event_ids);
+	}
 	return nnew;
 }
 

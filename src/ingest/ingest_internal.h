@@ -75,6 +75,7 @@ typedef struct CdpEvent
 	Datum	   *identifiers;	/* cdp.ident */
 	int			anchor;			/* index of whose event it is, or -1 */
 	Jsonb	   *traits;			/* an identify event's traits, or NULL */
+	bool		has_consent;	/* carries context.consent.categoryPreferences */
 	TimestampTz occurred_at;
 	Jsonb	   *payload;
 } CdpEvent;
@@ -101,6 +102,9 @@ typedef struct CdpIdentifierFields
 extern bool CdpAddEventIdentifiers(CdpEvent *event, const CdpSource *source,
 								   const CdpIdentifierFields *fields,
 								   CdpError *error);
+
+/* event_consent.c */
+extern void CdpRecordEventConsents(const CdpEvent *events, int n, const int64 *event_ids);
 
 /* event_store.c */
 typedef struct CdpRejectedEvent
