@@ -28,6 +28,7 @@ SQL_FRAGMENTS = \
 	src/match/match_link.sql \
 	src/consent/consent_api.sql \
 	src/consent/audit.sql \
+	src/consent/masking.sql \
 	src/consent/row_security.sql
 
 # The script of the version being developed is built from the fragments;
@@ -38,7 +39,7 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/segments/segments.sql src/segments/segment_refresh.sql src/segments/segment_api.sql \
 	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql \
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
-	src/consent/audit.sql src/consent/row_security.sql
+	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 

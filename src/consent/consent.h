@@ -9,8 +9,11 @@
  *						cdp.region_allowed(), cdp.consent_in_force()
  *	  purpose_cache.c	the backend's copy of cdp.purposes, role_purposes
  *						and role_regions
+ *	  masking.c			keyed pseudonyms and partial masks for cdp_analyst
  *	  consent.sql		roles, purposes, consents and their current state
  *	  consent_api.sql	set_consent, grant_purpose, grant_region, ...
+ *	  audit.sql			the append-only audit log
+ *	  masking.sql		the masked views cdp_analyst reads
  *	  row_security.sql	the policies and the roles' grants
  *
  *-------------------------------------------------------------------------

@@ -44,4 +44,7 @@ typedef struct CdpPurposeCatalog
 extern const CdpPurposeCatalog *CdpPurposeCatalogGet(Oid reader_fn);
 extern void CdpPurposeCatalogRegister(void);
 
+/* masking.c */
+extern void CdpMaskingKeyRegister(void);
+
 #endif							/* CDP_CONSENT_INTERNAL_H */

@@ -97,6 +97,8 @@ GRANT SELECT ON cdp.segments, cdp.segment_members, cdp.segment_changes, cdp.segm
                 cdp.computed_traits, cdp.sources, cdp.purposes
     TO cdp_analyst;
 GRANT SELECT (event_id, source_id, type, event, occurred_at, received_at) ON cdp.events TO cdp_analyst;
+GRANT SELECT ON cdp.profiles_masked, cdp.identities_masked, cdp.masked_traits TO cdp_analyst;
+GRANT EXECUTE ON FUNCTION cdp.pseudonym(text), cdp.mask_traits(jsonb) TO cdp_analyst;
 
 -- cdp_privacy: consent (and, with their issue's functions, erasure and
 -- export).
@@ -106,7 +108,8 @@ GRANT SELECT ON cdp.consents, cdp.identifier_consents, cdp.purposes, cdp.profile
     TO cdp_privacy;
 
 -- cdp_admin: configuration, and reading everything (under row security).
--- (Not the partitions of cdp.events: they are read through it.)
+-- (Not the partitions of cdp.events: they are read through it; not the
+-- masking key, which would let pseudonyms be reversed by guessing.)
 DO $grant$
 DECLARE
     rel regclass;
@@ -114,7 +117,8 @@ BEGIN
     FOR rel IN SELECT c.oid FROM pg_catalog.pg_class c
                 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'cdp'::pg_catalog.regnamespace
                   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v']::"char"[])
-                  AND NOT c.relispartition LOOP
+                  AND NOT c.relispartition
+                  AND c.relname OPERATOR(pg_catalog.<>) 'masking_key' LOOP
         EXECUTE pg_catalog.format('GRANT SELECT ON %s TO cdp_admin', rel);
     END LOOP;
 END
@@ -127,5 +131,6 @@ GRANT EXECUTE ON FUNCTION
     cdp.grant_region(regrole, text), cdp.revoke_region(regrole, text),
     cdp.set_consent(bigint, text, boolean, text, text, timestamptz, jsonb)
     TO cdp_admin;
-GRANT INSERT, UPDATE, DELETE ON cdp.identifier_kinds, cdp.blocked_identifiers, cdp.trait_rules, cdp.purposes
+GRANT INSERT, UPDATE, DELETE ON cdp.identifier_kinds, cdp.blocked_identifiers, cdp.trait_rules, cdp.purposes,
+                                cdp.masked_traits
     TO cdp_admin;

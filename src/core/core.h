@@ -8,7 +8,7 @@
  *	  datums.c		arrays, jsonb and other argument values
  *	  error.c		failures reported rather than raised (CdpError)
  *	  bulk_insert.c	COPY-style multi-row insertion
- *	  digest.c		SHA-256
+ *	  digest.c		SHA-256, HMAC-SHA256
  *	  iso8601.c		strict timestamp parsing
  *	  sorted_ids.c	sorted arrays of 64-bit ids
  *	  union_find.c	disjoint sets
@@ -156,6 +156,8 @@ extern void CdpBulkInsertEnd(CdpBulkInsert *bulk);
 /* digest.c */
 extern void CdpSha256(const void *data, size_t len,
 					  uint8 digest[PG_SHA256_DIGEST_LENGTH]);
+extern void CdpHmacSha256(const uint8 *key, size_t keylen, const void *data, size_t len,
+						  uint8 mac[PG_SHA256_DIGEST_LENGTH]);
 
 
 /* iso8601.c: strict ISO 8601 / RFC 3339 timestamps. */

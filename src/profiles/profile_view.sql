@@ -49,3 +49,11 @@ AS $$
     SELECT cdp.profile(cdp.resolve($1))
 $$;
 COMMENT ON FUNCTION cdp.profile(cdp.ident) IS 'the 360 view of the profile an identifier belongs to';
+
+-- A trait as text (traits ->> name), LEAKPROOF so that an expression index
+-- on it still serves queries under row security (C: trait_access.c).
+CREATE FUNCTION cdp.trait(traits jsonb, name text) RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
+    AS 'MODULE_PATHNAME', 'cdp_trait';
+COMMENT ON FUNCTION cdp.trait(jsonb, text) IS
+    'traits ->> name, leakproof: index cdp.trait(traits, ''plan'') to keep index scans under row security';
