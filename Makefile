@@ -74,6 +74,8 @@ REGRESS = \
 	ingest_boundaries \
 	segments \
 	segments_property \
+	consent \
+	row_security \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
@@ -83,6 +85,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
 ISOLATION = \
 	cache_load_error \
+	consent_revoke \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \

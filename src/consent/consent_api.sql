@@ -128,6 +128,12 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM cdp.require_purpose(set_consent.purpose);
+    IF set_consent.legal_basis <> ALL (ARRAY['consent', 'contract', 'legal_obligation', 'vital_interests',
+                                             'public_task', 'legitimate_interests']) THEN
+        RAISE EXCEPTION 'invalid legal basis'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The legal bases are those of GDPR article 6: consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests.';
+    END IF;
     -- The profile's row lock orders this against stitching and other
     -- consents of the person; a merge meanwhile moves it to the survivor.
     FOR attempt IN 1..3 LOOP

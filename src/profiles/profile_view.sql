@@ -1,4 +1,5 @@
--- The 360 view of one profile; after segments, whose membership it shows.
+-- The 360 view of one profile; after segments, whose membership it shows,
+-- and consent, whose purposes in force it lists.
 
 CREATE FUNCTION cdp.profile(profile_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE STRICT
@@ -25,6 +26,8 @@ AS $$
                                 FROM cdp.segment_members m
                                 JOIN cdp.segments g ON g.segment_id = m.segment_id
                                WHERE m.profile_id = p.profile_id), '[]'),
+        'consents', coalesce((SELECT jsonb_agg(u.purpose ORDER BY u.bit) FROM cdp.purposes u
+                               WHERE (p.consent_mask & (1::bigint << u.bit)) <> 0), '[]'),
         'event_count', (SELECT count(*) FROM cdp.profile_events e WHERE e.profile_id = p.profile_id),
         'recent_events', coalesce((SELECT jsonb_agg(jsonb_build_object(
                                           'event_id', r.event_id, 'source', r.source, 'type', r.type,
@@ -40,7 +43,7 @@ AS $$
      WHERE p.profile_id = cdp.current_profile_id($1)
 $$;
 COMMENT ON FUNCTION cdp.profile(bigint) IS
-    'the 360 view of a profile (an old merged id resolves): traits, identities, segments, recent events';
+    'the 360 view of a profile (an old merged id resolves): traits, identities, segments, consents, recent events';
 
 CREATE FUNCTION cdp.profile(ident cdp.ident) RETURNS jsonb
 LANGUAGE sql STABLE STRICT
