@@ -61,6 +61,7 @@ SET cdp.purpose = 'personalization';
 SELECT cdp.ident_value(i.ident) AS who, p.region
   FROM cdp.profiles p JOIN cdp.identities i USING (profile_id) ORDER BY 1;
 SELECT (SELECT count(*) FROM cdp.events) AS events, (SELECT count(*) FROM cdp.segment_members) AS members,
+       (SELECT count(*) FROM cdp.consents) AS consents,
        (SELECT count(*) FROM cdp.profile_events) AS profile_events;
 -- A purpose not granted, one that does not exist.
 SET cdp.purpose = 'analytics';

@@ -10,6 +10,7 @@
  *	  purpose_cache.c	the backend's copy of cdp.purposes, role_purposes
  *						and role_regions
  *	  masking.c			keyed pseudonyms and partial masks for cdp_analyst
+ *	  audit.c			audit log entries written from C
  *	  consent.sql		roles, purposes, consents and their current state
  *	  consent_api.sql	set_consent, grant_purpose, grant_region, ...
  *	  audit.sql			the append-only audit log
@@ -30,5 +31,8 @@ extern bool CdpCheckPurpose(char **newval, void **extra, GucSource source);
 extern void CdpAssignPurpose(const char *newval, void *extra);
 
 extern void CdpConsentInit(void);
+
+/* audit.c: an entry in cdp.audit_log for action on a profile. */
+extern void CdpAudit(const char *action, int64 profile_id, const char *detail);
 
 #endif							/* CDP_CONSENT_H */

@@ -31,10 +31,12 @@ REVOKE ALL ON FUNCTION cdp.consent_in_force(bigint) FROM PUBLIC;
 
 -- The row-security test of a profile row: a bitmask compare with a
 -- per-statement constant, and a look-up only after an expiry.  Plain SQL
--- without settings, so that the planner inlines it into each policy.
+-- without settings, so that the planner inlines it into each policy;
+-- PARALLEL SAFE, since the planner decides on parallel plans before it
+-- inlines.
 CREATE FUNCTION cdp.consent_allows(consent_mask bigint, consent_expires_at timestamptz, profile_id bigint)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT (consent_mask OPERATOR(pg_catalog.&) cdp.purpose_mask()) OPERATOR(pg_catalog.<>) 0
        AND (consent_expires_at IS NULL

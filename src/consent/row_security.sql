@@ -47,7 +47,7 @@ $$;
 REVOKE ALL ON FUNCTION cdp.secure_event_partition(regclass) FROM PUBLIC;
 
 SELECT cdp.secure_through(t::regclass, 'profiles', 'profile_id', 'pg_catalog.=', 'profile_id')
-  FROM unnest(ARRAY['cdp.identities', 'cdp.consents', 'cdp.segment_members', 'cdp.segment_changes']) AS t;
+  FROM unnest(ARRAY['cdp.identities', 'cdp.segment_members', 'cdp.segment_changes']) AS t;
 SELECT cdp.secure_through('cdp.identity_edges', 'identities', 'identity_id', 'pg_catalog.=', 'a_id');
 SELECT cdp.secure_through('cdp.trait_values', 'identities', 'identity_id', 'pg_catalog.=', 'identity_id');
 SELECT cdp.secure_through('cdp.identifier_consents', 'identities', 'ident', 'cdp.=', 'ident');
@@ -55,6 +55,14 @@ SELECT cdp.secure_event_partition('cdp.events');
 SELECT cdp.secure_event_partition(c.oid)
   FROM pg_catalog.pg_inherits h JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) h.inhrelid
  WHERE h.inhparent OPERATOR(pg_catalog.=) 'cdp.events'::pg_catalog.regclass;
+
+-- A consent is shown when one of the identifiers it was given for is
+-- (consent from events has no profile; after a split, each part sees
+-- the history of its own identifiers).
+ALTER TABLE cdp.consents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cdp.consents FORCE ROW LEVEL SECURITY;
+CREATE POLICY by_identities ON cdp.consents
+    USING (EXISTS (SELECT 1 FROM cdp.identities v WHERE v.ident OPERATOR(cdp.=) ANY (consents.identifiers)));
 
 -- A pair under review is shown when both profiles are.
 ALTER TABLE cdp.match_review ENABLE ROW LEVEL SECURITY;

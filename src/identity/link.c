@@ -15,6 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "consent/consent.h"
 #include "identity/identity_internal.h"
 
 PG_FUNCTION_INFO_V1(cdp_link);
@@ -84,6 +85,8 @@ cdp_link(PG_FUNCTION_ARGS)
 
 	x = CdpKnownIdentity(idents[0], "a");
 	profile_id = x.profile_id;
+	CdpAudit("link", profile_id,
+			 psprintf("{\"profiles_merged\": " INT64_FORMAT "}", stats.merges));
 	SPI_finish();
 	PG_RETURN_INT64(profile_id);
 }
@@ -209,6 +212,8 @@ cdp_unlink(PG_FUNCTION_ARGS)
 		both[1] = Max(x.profile_id, y.profile_id);
 		profiles = CdpInt8Array(both, 2);
 	}
+	CdpAudit("unlink", x.profile_id,
+			 psprintf("{\"profiles_after\": %d}", x.profile_id == y.profile_id ? result.nprofiles : 2));
 	profiles = SPI_datumTransfer(profiles, false, -1);
 	SPI_finish();
 	PG_RETURN_DATUM(profiles);
@@ -260,6 +265,8 @@ cdp_quarantine(PG_FUNCTION_ARGS)
 	for (int i = 0; i < result.nprofiles; i++)
 		appendStringInfo(&json, "%s" INT64_FORMAT, i > 0 ? ", " : "", result.profiles[i]);
 	appendStringInfoString(&json, "]}");
+	CdpAudit("quarantine", x.profile_id,
+			 psprintf("{\"links_removed\": " UINT64_FORMAT "}", links));
 	out = SPI_datumTransfer(CdpJsonbFromString(json.data), false, -1);
 	SPI_finish();
 	PG_RETURN_DATUM(out);

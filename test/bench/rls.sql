@@ -47,37 +47,50 @@ CREATE ROLE bench_rls_bypass NOLOGIN BYPASSRLS IN ROLE cdp_app;
 SELECT cdp.grant_purpose('bench_rls_app', 'personalization'), cdp.grant_region('bench_rls_app', '*');
 GRANT ALL ON SCHEMA public TO PUBLIC;
 
--- Median milliseconds of runs of query (each run's %s is given the run's
--- number, so that lookups vary), after one unmeasured run.
-CREATE FUNCTION public.median_ms(query text, runs int) RETURNS float8 LANGUAGE plpgsql AS $$
+-- Median milliseconds of runs of query (given the run's number as $1, so
+-- that lookups vary), after one unmeasured run: planned each time
+-- (EXECUTE ... USING), or prepared once (PREPARE, then EXECUTE; the plan is
+-- cached, as applications' prepared statements are).
+CREATE FUNCTION public.median_ms(query text, runs int, prepared boolean) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE t0 timestamptz; times float8[] := '{}';
 BEGIN
-    EXECUTE format(query, 0);
-    FOR i IN 1..runs LOOP
+    IF prepared THEN
+        EXECUTE format('PREPARE bench_q(int) AS %s', query);
+    END IF;
+    FOR i IN 0..runs LOOP
         t0 := clock_timestamp();
-        EXECUTE format(query, i);
-        times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+        IF prepared THEN
+            EXECUTE format('EXECUTE bench_q(%s)', i);
+        ELSE
+            EXECUTE query USING i;
+        END IF;
+        IF i > 0 THEN
+            times := times || extract(epoch FROM clock_timestamp() - t0) * 1000;
+        END IF;
     END LOOP;
+    IF prepared THEN
+        DEALLOCATE bench_q;
+    END IF;
     RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t) FROM unnest(times) t);
 END $$;
-CREATE TABLE public.results (query text, reader text, ms float8, rows_seen bigint);
+CREATE TABLE public.results (query text, reader text, planned_ms float8, prepared_ms float8, rows_seen bigint);
 GRANT INSERT, SELECT ON public.results TO PUBLIC;
 CREATE TABLE public.queries (n int, label text, query text, runs int, check_query text);
 GRANT SELECT ON public.queries TO PUBLIC;
 INSERT INTO public.queries VALUES
  (1, '1% by an indexed trait',
-  $q$SELECT count(*), max(length(traits::text)) FROM cdp.profiles WHERE cdp.trait(traits, 'plan') = 'p' || (%s %% 100)$q$, 21,
+  $q$SELECT count(*), max(length(traits::text)) FROM cdp.profiles WHERE cdp.trait(traits, 'plan') = 'p' || ($1 % 100)$q$, 21,
   $q$SELECT count(*) FROM cdp.profiles WHERE cdp.trait(traits, 'plan') = 'p7'$q$),
  (2, 'point lookup by identifier',
   $q$SELECT p.traits FROM cdp.identities i JOIN cdp.profiles p USING (profile_id)
-      WHERE i.ident OPERATOR(cdp.=) cdp.ident('user_id', 'bench-' || (1 + (%s * 7919) %% 1000000))$q$, 201,
+      WHERE i.ident OPERATOR(cdp.=) cdp.ident('user_id', 'bench-' || (1 + ($1 * 7919) % 1000000))$q$, 201,
   $q$SELECT count(*) FROM cdp.identities i JOIN cdp.profiles p USING (profile_id)
       WHERE i.ident OPERATOR(cdp.=) cdp.ident('user_id', 'bench-7')$q$),
  (3, 'full aggregate over profiles',
-  $q$SELECT region, count(*), sum(length(traits::text)) FROM cdp.profiles GROUP BY region /* %s */$q$, 5,
+  $q$SELECT region, count(*), sum(length(traits::text)) FROM cdp.profiles WHERE $1 >= 0 GROUP BY region$q$, 7,
   $q$SELECT count(*) FROM cdp.profiles$q$),
  (4, 'aggregate over a month of events',
-  $q$SELECT count(*) FROM cdp.events WHERE occurred_at >= '2026-06-01' /* %s */$q$, 5,
+  $q$SELECT count(*) FROM cdp.events WHERE occurred_at >= '2026-06-01' AND $1 >= 0$q$, 5,
   $q$SELECT count(*) FROM cdp.events WHERE occurred_at >= '2026-06-01'$q$);
 
 CREATE PROCEDURE public.measure(reader text) LANGUAGE plpgsql AS $$
@@ -85,7 +98,8 @@ DECLARE q record; seen bigint;
 BEGIN
     FOR q IN SELECT * FROM public.queries ORDER BY n LOOP
         EXECUTE q.check_query INTO seen;
-        INSERT INTO public.results VALUES (q.label, reader, public.median_ms(q.query, q.runs), seen);
+        INSERT INTO public.results
+        VALUES (q.label, reader, public.median_ms(q.query, q.runs, false), public.median_ms(q.query, q.runs, true), seen);
     END LOOP;
 END $$;
 
@@ -102,8 +116,13 @@ RESET ROLE;
 RESET cdp.purpose;
 
 \echo Row security benchmark (median milliseconds; overhead = on / off, goal <= 1.15)
-SELECT q.n, q.label AS query, off.ms::numeric(10,3) AS rls_off_ms, rls.ms::numeric(10,3) AS rls_on_ms,
-       (rls.ms / off.ms)::numeric(6,2) AS overhead, off.rows_seen = rls.rows_seen AS same_rows
+\echo (planned: each run parsed and planned; prepared: a cached plan, as applications run it)
+SELECT q.n, q.label AS query,
+       off.planned_ms::numeric(10,3) AS off_planned, rls.planned_ms::numeric(10,3) AS on_planned,
+       (rls.planned_ms / off.planned_ms)::numeric(6,2) AS overhead_planned,
+       off.prepared_ms::numeric(10,3) AS off_prepared, rls.prepared_ms::numeric(10,3) AS on_prepared,
+       (rls.prepared_ms / off.prepared_ms)::numeric(6,2) AS overhead_prepared,
+       off.rows_seen = rls.rows_seen AS same_rows
   FROM public.queries q
   JOIN public.results off ON off.query = q.label AND off.reader LIKE '%off%'
   JOIN public.results rls ON rls.query = q.label AND rls.reader = 'row security on'
