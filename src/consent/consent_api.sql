@@ -30,10 +30,11 @@ COMMENT ON FUNCTION cdp.consent_in_force(bigint) IS
 REVOKE ALL ON FUNCTION cdp.consent_in_force(bigint) FROM PUBLIC;
 
 -- The row-security test of a profile row: a bitmask compare with a
--- per-statement constant, and a look-up only after an expiry.  Plain SQL
--- without settings, so that the planner inlines it into each policy;
--- PARALLEL SAFE, since the planner decides on parallel plans before it
--- inlines.
+-- per-statement constant, and a look-up only after an expiry (the policy
+-- by_consent of cdp.profiles, row_security.sql, writes out the same
+-- test; the masked views call this).  Plain SQL without settings, so that
+-- the planner inlines it; PARALLEL SAFE, since the planner decides on
+-- parallel plans before it inlines.
 CREATE FUNCTION cdp.consent_allows(consent_mask bigint, consent_expires_at timestamptz, profile_id bigint)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
