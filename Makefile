@@ -28,7 +28,8 @@ SQL_FRAGMENTS = \
 	src/match/match_link.sql \
 	src/consent/consent_api.sql \
 	src/consent/audit.sql \
-	src/consent/row_security.sql
+	src/consent/row_security.sql \
+	src/consent/erasure.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -38,7 +39,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/segments/segments.sql src/segments/segment_refresh.sql src/segments/segment_api.sql \
 	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql \
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
-	src/consent/audit.sql src/consent/row_security.sql
+	src/consent/audit.sql src/consent/row_security.sql \
+	src/consent/erasure.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -82,6 +84,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 ISOLATION_TESTDB = cdp_isolation
 ISOLATION = \
 	cache_load_error \
+	forget_ingest \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \

@@ -12,6 +12,12 @@
  *	  consent.sql		roles, purposes, consents and their current state
  *	  consent_api.sql	set_consent, grant_purpose, grant_region, ...
  *	  row_security.sql	the policies and the roles' grants
+ *	  suppression.c		HMACs of erased identifiers, keys, the erasure lock
+ *	  suppression_cache.c	the backend's copy of cdp.suppressions
+ *	  privacy_settings.c	cdp.anonymous_retention, cdp.replay_window
+ *	  erasure.sql		cdp.forget, suppressions, privacy keys
+ *	  export.sql		cdp.export_profile
+ *	  retention.sql		cdp.apply_retention, per-source retention
  *
  *-------------------------------------------------------------------------
  */
@@ -27,5 +33,21 @@ extern bool CdpCheckPurpose(char **newval, void **extra, GucSource source);
 extern void CdpAssignPurpose(const char *newval, void *extra);
 
 extern void CdpConsentInit(void);
+
+/* cdp.anonymous_retention and cdp.replay_window, in seconds */
+extern int	cdp_anonymous_retention;
+extern int	cdp_replay_window;
+
+/*
+ * Ingestion's check of identifiers against cdp.suppressions.  Begin takes
+ * the erasure lock shared for the rest of the transaction (an erasure
+ * meanwhile waits; one under way is waited for) and returns NULL when
+ * nothing is suppressed.  The caller runs as the extension's owner.
+ */
+typedef struct CdpSuppressionCheck CdpSuppressionCheck;
+
+extern CdpSuppressionCheck *CdpSuppressionCheckBegin(void);
+extern bool CdpIdentSuppressed(CdpSuppressionCheck *check, Datum ident);
+extern void CdpSuppressionCheckEnd(CdpSuppressionCheck *check);
 
 #endif							/* CDP_CONSENT_H */

@@ -93,6 +93,7 @@ void
 CdpConsentInit(void)
 {
 	CdpPurposeCatalogRegister();
+	CdpPrivacyInit();
 }
 
 /* Whether the current role has the privileges of one of roles[0..n). */
