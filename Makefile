@@ -77,6 +77,7 @@ REGRESS = \
 	ingest_boundaries \
 	segments \
 	segments_property \
+	privacy \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
