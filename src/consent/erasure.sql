@@ -140,6 +140,42 @@ COMMENT ON FUNCTION cdp.set_suppression_key(bytea) IS
     'makes key (16 bytes or more) the key of new suppressions; returns its key_id; earlier suppressions keep theirs';
 REVOKE ALL ON FUNCTION cdp.set_suppression_key(bytea) FROM PUBLIC;
 
+-- The current id of profile_id (a merged id resolves), else P0002.
+CREATE FUNCTION cdp.require_profile(profile_id bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target bigint := cdp.current_profile_id(require_profile.profile_id);
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'profile % does not exist', require_profile.profile_id
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'It may have been erased; cdp.audit_log records erasures.';
+    END IF;
+    RETURN target;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.require_profile(bigint) FROM PUBLIC;
+
+-- The profile of ident, else P0002 (naming no identifier).
+CREATE FUNCTION cdp.require_identifier(ident cdp.ident) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    target bigint := cdp.resolve(require_identifier.ident);
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'identifier is not known'
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = 'No profile has this identifier.';
+    END IF;
+    RETURN target;
+END
+$$;
+REVOKE ALL ON FUNCTION cdp.require_identifier(cdp.ident) FROM PUBLIC;
+
 -- Removes the profiles (current ids, locked by the caller under
 -- cdp.lock_for_erasure or the stitching lock) and everything of theirs:
 -- events anchored at their identifiers (every partition) and their queue
@@ -249,12 +285,7 @@ BEGIN
     END IF;
     PERFORM cdp.lock_for_erasure();
     -- Under the stitching lock no merge moves the profile any more.
-    target := cdp.current_profile_id(forget.profile_id);
-    IF target IS NULL THEN
-        RAISE EXCEPTION 'profile % does not exist', forget.profile_id
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'It may have been erased already; cdp.audit_log records erasures.';
-    END IF;
+    target := cdp.require_profile(forget.profile_id);
     PERFORM 1 FROM cdp.profiles p WHERE p.profile_id = target FOR UPDATE;
     result := jsonb_build_object('profile_id', target)
               || cdp.erase_profiles(ARRAY[target], true, forget.reason);
@@ -272,20 +303,12 @@ CREATE FUNCTION cdp.forget(ident cdp.ident, reason text) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
-DECLARE
-    target bigint;
 BEGIN
     IF forget.ident IS NULL OR forget.reason IS NULL THEN
         RAISE EXCEPTION 'ident and reason must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     PERFORM cdp.lock_for_erasure();
-    target := cdp.resolve(forget.ident);
-    IF target IS NULL THEN
-        RAISE EXCEPTION 'identifier is not known'
-            USING ERRCODE = 'no_data_found',
-                  DETAIL = 'No profile has this identifier.';
-    END IF;
-    RETURN cdp.forget(target, forget.reason);
+    RETURN cdp.forget(cdp.require_identifier(forget.ident), forget.reason);
 END
 $$;
 COMMENT ON FUNCTION cdp.forget(cdp.ident, text) IS

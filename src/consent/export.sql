@@ -13,11 +13,7 @@ BEGIN
     IF export_profile.profile_id IS NULL THEN
         RAISE EXCEPTION 'profile_id must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    target := cdp.current_profile_id(export_profile.profile_id);
-    IF target IS NULL THEN
-        RAISE EXCEPTION 'profile % does not exist', export_profile.profile_id
-            USING ERRCODE = 'no_data_found';
-    END IF;
+    target := cdp.require_profile(export_profile.profile_id);
     WITH ids AS (
         SELECT i.identity_id, i.ident, i.first_seen, i.source_id, i.quarantined
           FROM cdp.identities i WHERE i.profile_id = target
@@ -99,19 +95,11 @@ CREATE FUNCTION cdp.export_profile(ident cdp.ident) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
-DECLARE
-    target bigint;
 BEGIN
     IF export_profile.ident IS NULL THEN
         RAISE EXCEPTION 'ident must not be null' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    target := cdp.resolve(export_profile.ident);
-    IF target IS NULL THEN
-        RAISE EXCEPTION 'identifier is not known'
-            USING ERRCODE = 'no_data_found',
-                  DETAIL = 'No profile has this identifier.';
-    END IF;
-    RETURN cdp.export_profile(target);
+    RETURN cdp.export_profile(cdp.require_identifier(export_profile.ident));
 END
 $$;
 COMMENT ON FUNCTION cdp.export_profile(cdp.ident) IS
