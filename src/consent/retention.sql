@@ -144,8 +144,9 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
 DECLARE
-    result  jsonb;
-    n       bigint;
+    result         jsonb;
+    n              bigint;
+    replay_cutoff  timestamptz;
 BEGIN
     IF apply_retention.as_of IS NULL OR NOT isfinite(apply_retention.as_of) THEN
         RAISE EXCEPTION 'retention time must be a finite timestamp' USING ERRCODE = 'null_value_not_allowed';
@@ -153,8 +154,8 @@ BEGIN
     result := jsonb_build_object('events', cdp.expire_events(as_of));
     result := result || jsonb_build_object('anonymous_profiles',
         cdp.expire_anonymous_profiles(as_of - cdp.setting_interval('cdp.anonymous_retention')));
-    DELETE FROM cdp.ingested_messages m
-     WHERE m.received_at < as_of - cdp.setting_interval('cdp.replay_window');
+    replay_cutoff := as_of - cdp.setting_interval('cdp.replay_window');
+    DELETE FROM cdp.ingested_messages m WHERE m.received_at < replay_cutoff;
     GET DIAGNOSTICS n = ROW_COUNT;
     result := result || jsonb_build_object('ingested_messages', n);
     PERFORM cdp.audit('retention', 'cdp.events', NULL, result || jsonb_build_object('as_of', as_of));
