@@ -49,9 +49,18 @@ SELECT pg_temp.send('crm', 'identify', 'u1', '2026-02-11T08:00:00Z', '{"traits":
 SELECT cdp.set_consent(cdp.resolve('user_id:u1'), 'analytics', true, 'banner') > 0 AS consent,
        cdp.set_consent(cdp.resolve('user_id:u1'), 'email_marketing', false, 'preferences') > 0 AS consent2;
 SET cdp.segment_now = '2026-03-01T00:00:00Z';
-SELECT cdp.create_segment('buyers', '{"event": "Order Completed"}'::jsonb) > 0 AS segment;
+SELECT cdp.create_segment('buyers', '{"event": "Order Completed", "within": "90 days"}'::jsonb) > 0 AS segment;
 SELECT entered, exited FROM cdp.refresh_segment('buyers');
 RESET cdp.segment_now;
+SELECT count(*) AS rechecks FROM cdp.profile_rechecks;
+-- A pair of Alice and Bob waiting for review (written here as a
+-- matching model's run would).
+INSERT INTO cdp.match_models (name, spec) VALUES ('people', '{}');
+INSERT INTO cdp.match_review (model_id, left_profile_id, right_profile_id, left_identity_id, right_identity_id,
+                              match_weight, probability, explanation)
+SELECT 1, a.profile_id, b.profile_id, a.identity_id, b.identity_id, 3.5, 0.9, '{}'
+  FROM cdp.identities a, cdp.identities b
+ WHERE a.ident OPERATOR(cdp.=) 'email:alice@example.com' AND b.ident OPERATOR(cdp.=) 'email:bob@example.com';
 
 -- Export ------------------------------------------------------------------
 
