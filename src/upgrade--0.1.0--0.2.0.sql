@@ -251,3 +251,8 @@ ALTER TABLE cdp.sources ADD CONSTRAINT sources_retention_check
     CHECK (retention OPERATOR(pg_catalog.>) '0'::pg_catalog.interval);
 COMMENT ON COLUMN cdp.sources.retention IS
     'how long its events are kept (cdp.apply_retention); NULL: for ever';
+
+-- Events carrying an erased person's identifier are dropped at ingestion
+-- (src/consent/erasure.sql).
+COMMENT ON FUNCTION cdp.ingest(text, jsonb) IS
+    'ingest one Segment-spec event; returns its event_id, or NULL when its messageId was already ingested or it carries an erased person''s identifier (cdp.suppressions)';
