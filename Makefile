@@ -29,7 +29,10 @@ SQL_FRAGMENTS = \
 	src/consent/consent_api.sql \
 	src/consent/audit.sql \
 	src/consent/masking.sql \
-	src/consent/row_security.sql
+	src/consent/row_security.sql \
+	src/consent/erasure.sql \
+	src/consent/export.sql \
+	src/consent/retention.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -39,7 +42,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/segments/segments.sql src/segments/segment_refresh.sql src/segments/segment_api.sql \
 	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql \
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
-	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql
+	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql \
+	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -76,6 +80,7 @@ REGRESS = \
 	segments_property \
 	consent \
 	row_security \
+	privacy \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression
@@ -86,6 +91,7 @@ ISOLATION_TESTDB = cdp_isolation
 ISOLATION = \
 	cache_load_error \
 	consent_revoke \
+	forget_ingest \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \

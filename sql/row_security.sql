@@ -232,6 +232,12 @@ SELECT cdp.set_consent(cdp.resolve('user_id:eu-ana'), 'profiling', true, 'hostil
        cdp.revoke_purpose('regress_rls_app_eu', 'profiling') AS revoke_purpose,
        cdp.grant_region('regress_rls_app_eu', 'US') AS grant_region,
        cdp.revoke_region('regress_rls_app_eu', 'US') AS revoke_region;
+SELECT cdp.export_profile('user_id:eu-ana'::cdp.ident)->'identities' IS NOT NULL AS export_profile,
+       cdp.apply_retention('2026-02-01T00:00:00Z') IS NOT NULL AS apply_retention,
+       pg_typeof(cdp.set_source_retention('web', NULL)) = 'void'::regtype AS set_source_retention,
+       cdp.set_suppression_key(decode(repeat('ab', 32), 'hex')) > 0 AS set_suppression_key;
+SELECT (cdp.forget('user_id:nobody'::cdp.ident, 'hostile path test')->>'suppressed')::int AS forget_suppressed;
+SELECT count(*) AS nobody_left FROM cdp.identities WHERE cdp.ident_value(ident) = 'nobody';
 RESET search_path;
 SELECT p.oid::regprocedure AS security_definer_function
   FROM pg_proc p WHERE p.pronamespace = 'cdp'::regnamespace AND p.prosecdef ORDER BY 1;

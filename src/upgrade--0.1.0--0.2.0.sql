@@ -243,3 +243,16 @@ COMMENT ON COLUMN cdp.profiles.consent_mask IS
     'the purposes in force, one bit each (cdp.purposes.bit): those every identifier with a say grants';
 COMMENT ON COLUMN cdp.profiles.consent_expires_at IS
     'when the first of those grants expires (row security then looks the purpose up)';
+
+-- Per-source retention of events (cdp.set_source_retention and
+-- cdp.apply_retention: src/consent/retention.sql, after this file).
+ALTER TABLE cdp.sources ADD COLUMN retention interval;
+ALTER TABLE cdp.sources ADD CONSTRAINT sources_retention_check
+    CHECK (retention OPERATOR(pg_catalog.>) '0'::pg_catalog.interval);
+COMMENT ON COLUMN cdp.sources.retention IS
+    'how long its events are kept (cdp.apply_retention); NULL: for ever';
+
+-- Events carrying an erased person's identifier are dropped at ingestion
+-- (src/consent/erasure.sql).
+COMMENT ON FUNCTION cdp.ingest(text, jsonb) IS
+    'ingest one Segment-spec event; returns its event_id, or NULL when its messageId was already ingested or it carries an erased person''s identifier (cdp.suppressions)';

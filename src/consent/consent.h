@@ -16,6 +16,12 @@
  *	  audit.sql			the append-only audit log
  *	  masking.sql		the masked views cdp_analyst reads
  *	  row_security.sql	the policies and the roles' grants
+ *	  suppression.c		HMACs of erased identifiers, keys, the erasure lock
+ *	  suppression_cache.c	the backend's copy of cdp.suppressions
+ *	  privacy_settings.c	cdp.anonymous_retention, cdp.replay_window
+ *	  erasure.sql		cdp.forget, suppressions, privacy keys
+ *	  export.sql		cdp.export_profile
+ *	  retention.sql		cdp.apply_retention, per-source retention
  *
  *-------------------------------------------------------------------------
  */
@@ -34,5 +40,20 @@ extern void CdpConsentInit(void);
 
 /* audit.c: an entry in cdp.audit_log for action on a profile. */
 extern void CdpAudit(const char *action, int64 profile_id, const char *detail);
+/* cdp.anonymous_retention and cdp.replay_window, in seconds */
+extern int	cdp_anonymous_retention;
+extern int	cdp_replay_window;
+
+/*
+ * Ingestion's check of identifiers against cdp.suppressions.  Begin takes
+ * the erasure lock shared for the rest of the transaction (an erasure
+ * meanwhile waits; one under way is waited for) and returns NULL when
+ * nothing is suppressed.  The caller runs as the extension's owner.
+ */
+typedef struct CdpSuppressionCheck CdpSuppressionCheck;
+
+extern CdpSuppressionCheck *CdpSuppressionCheckBegin(void);
+extern bool CdpIdentSuppressed(CdpSuppressionCheck *check, Datum ident);
+extern void CdpSuppressionCheckEnd(CdpSuppressionCheck *check);
 
 #endif							/* CDP_CONSENT_H */

@@ -8,6 +8,8 @@
 #ifndef CDP_CONSENT_INTERNAL_H
 #define CDP_CONSENT_INTERNAL_H
 
+#include "common/hmac.h"
+
 #include "consent/consent.h"
 
 /* A purpose and the roles granted it (cdp.purposes, cdp.role_purposes). */
@@ -46,5 +48,17 @@ extern void CdpPurposeCatalogRegister(void);
 
 /* masking.c */
 extern void CdpMaskingKeyRegister(void);
+/* suppression.c: identifiers' HMACs under a key, the erasure lock. */
+extern pg_hmac_ctx *CdpHmacCreate(void);
+extern void CdpIdentHmac(pg_hmac_ctx *ctx, const uint8 *key, size_t keylen,
+						 const struct varlena *ident,
+						 uint8 out[PG_SHA256_DIGEST_LENGTH]);
+extern void CdpErasureLockShared(void);
+
+/* suppression_cache.c */
+extern void CdpSuppressionCacheRegister(void);
+
+/* privacy_settings.c */
+extern void CdpPrivacyInit(void);
 
 #endif							/* CDP_CONSENT_INTERNAL_H */

@@ -94,6 +94,7 @@ CdpConsentInit(void)
 {
 	CdpPurposeCatalogRegister();
 	CdpMaskingKeyRegister();
+	CdpPrivacyInit();
 }
 
 /* Whether the current role has the privileges of one of roles[0..n). */

@@ -65,12 +65,18 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		CdpStitchEnqueue(evidence, m);
 }
 
-/* Stores valid events and hands the new ones on; returns how many were new. */
+/*
+ * Stores valid events, but those of erased people, and hands the new ones
+ * on; returns how many were new.  The events dropped leave the array.
+ */
 static int
 store_events(const CdpSource *source, CdpEvent *events, int n, TimestampTz received_at,
 			 int64 *event_ids)
 {
-	int			nnew = CdpStoreEvents(source, events, n, received_at, event_ids);
+	int			nnew;
+
+	n = CdpDropSuppressedEvents(source, events, n, received_at);
+	nnew = CdpStoreEvents(source, events, n, received_at, event_ids);
 
 	if (nnew > 0)
 	{
@@ -82,7 +88,8 @@ store_events(const CdpSource *source, CdpEvent *events, int n, TimestampTz recei
 
 /*
  * cdp_ingest ingests one event; returns its event id, or NULL when the
- * source had already sent its messageId.
+ * source had already sent its messageId or the event carries an erased
+ * person's identifier (cdp.suppressions: dropped and counted).
  */
 Datum
 cdp_ingest(PG_FUNCTION_ARGS)

@@ -8,6 +8,7 @@
  *	  event_parse.c		validation of an event, its typed fields and time
  *	  event_identifiers.c	the identifiers an event carries
  *	  event_store.c		deduplication and set-based inserts
+ *	  event_suppress.c	drops the events of erased people
  *	  partitions.c		the monthly partitions of cdp.events
  *	  source_cache.c	cdp.sources, their mappings and grants, cached
  *	  source_access.c	who may ingest into a source; the owner's rights

@@ -9,7 +9,7 @@ LANGUAGE c VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, cdp, pg_temp
 AS 'MODULE_PATHNAME', 'cdp_ingest';
 COMMENT ON FUNCTION cdp.ingest(text, jsonb) IS
-    'ingest one Segment-spec event; returns its event_id, or NULL when its messageId was already ingested';
+    'ingest one Segment-spec event; returns its event_id, or NULL when its messageId was already ingested or it carries an erased person''s identifier (cdp.suppressions)';
 REVOKE ALL ON FUNCTION cdp.ingest(text, jsonb) FROM PUBLIC;
 
 CREATE FUNCTION cdp.ingest_batch(source text, events jsonb, reject_invalid boolean DEFAULT false)

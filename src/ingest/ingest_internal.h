@@ -122,6 +122,10 @@ extern void CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects,
 							int n);
 extern void CdpMessageKey(const text *message_id, pg_uuid_t *key);
 
+/* event_suppress.c: the events of erased people are dropped */
+extern int	CdpDropSuppressedEvents(const CdpSource *source, CdpEvent *events, int n,
+									TimestampTz received_at);
+
 /* partitions.c */
 extern void CdpEnsurePartitions(const CdpEvent *events, int n);
 extern void CdpPartitionCacheRegister(void);

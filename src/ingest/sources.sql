@@ -9,17 +9,21 @@ CREATE TABLE cdp.sources (
     priority    integer NOT NULL DEFAULT 100,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     trusted_aliases boolean NOT NULL DEFAULT false,
+    retention   interval,
     CONSTRAINT sources_name_check
         CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$'),
     CONSTRAINT sources_kind_check
         CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['web', 'mobile', 'server', 'pos', 'crm',
                                 'support', 'marketing', 'batch', 'custom'])),
-    CONSTRAINT sources_priority_check CHECK (priority BETWEEN 0 AND 1000000)
+    CONSTRAINT sources_priority_check CHECK (priority BETWEEN 0 AND 1000000),
+    CONSTRAINT sources_retention_check CHECK (retention OPERATOR(pg_catalog.>) '0'::pg_catalog.interval)
 );
 ALTER SEQUENCE cdp.sources_source_id_seq OWNED BY cdp.sources.source_id;
 COMMENT ON TABLE cdp.sources IS 'systems that send events and records to cdp';
 COMMENT ON COLUMN cdp.sources.trusted_aliases IS
     'its alias events join two identifiers even beyond the kinds'' max_per_profile';
+COMMENT ON COLUMN cdp.sources.retention IS
+    'how long its events are kept (cdp.apply_retention); NULL: for ever';
 SELECT pg_catalog.pg_extension_config_dump('cdp.sources', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.sources_source_id_seq', '');
 
