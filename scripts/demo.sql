@@ -235,6 +235,23 @@ SELECT profile_id, traits->>'email' AS email, traits->>'firstName' AS first_name
 RESET ROLE;
 RESET cdp.purpose;
 SELECT action, object, count(*) AS entries FROM cdp.audit_log GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5;
+\echo '   ... a person asks for their data, then to be forgotten (GDPR art. 15 and 17):'
+CREATE TEMP TABLE leaving AS
+SELECT i.ident FROM cdp.identities i JOIN cdp.profiles p USING (profile_id)
+ WHERE cdp.ident_kind(i.ident) = 'email' AND p.traits ? 'firstName'
+ ORDER BY i.identity_id LIMIT 1;
+SELECT jsonb_array_length(x->'identities') AS identities, jsonb_array_length(x->'events') AS events,
+       jsonb_array_length(x->'consents') AS consents
+  FROM leaving, LATERAL cdp.export_profile(leaving.ident) AS x;
+SELECT x->'removed'->'events' AS events_removed, x->'removed'->'identities' AS identities_removed,
+       x->'suppressed' AS identifiers_suppressed
+  FROM leaving, LATERAL cdp.forget(leaving.ident, 'erasure request (demo)') AS x;
+\echo '   ... an event that still carries their e-mail is dropped at ingestion, and counted:'
+SELECT cdp.ingest('crm', jsonb_build_object('type', 'identify', 'messageId', 'demo-after-forget',
+         'userId', 'demo-returning', 'traits', jsonb_build_object('email', cdp.ident_value(leaving.ident)),
+         'timestamp', '2026-10-31T13:00:00Z')) AS stored_event_id
+  FROM leaving;
+SELECT s.name AS source, d.events AS dropped FROM cdp.suppressed_events d JOIN cdp.sources s USING (source_id);
 
 \echo
 \echo '== One person, stitched from every channel'
