@@ -23,6 +23,7 @@
 #include "identity/identity.h"
 #include "ingest/ingest.h"
 #include "segments/segments.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -136,8 +137,6 @@ _PG_init(void)
 							   0,
 							   CdpCheckSegmentNow, CdpAssignSegmentNow, NULL);
 
-	MarkGUCPrefixReserved("cdp");
-
 	DefineCustomStringVariable("cdp.purpose",
 							   "What the session uses personal data for.",
 							   "A purpose of cdp.purposes granted to the role "
@@ -153,4 +152,12 @@ _PG_init(void)
 	CdpIdentInit();
 	CdpIngestInit();
 	CdpIdentityInit();
+	CdpWorkerInit();
+
+	/*
+	 * Last, once every subsystem has defined its settings: a cdp.* value in
+	 * postgresql.conf read before the library loaded is kept only if it is
+	 * defined by then.
+	 */
+	MarkGUCPrefixReserved("cdp");
 }

@@ -9,6 +9,7 @@
  *	  error.c		failures reported rather than raised (CdpError)
  *	  bulk_insert.c	COPY-style multi-row insertion
  *	  digest.c		SHA-256, HMAC-SHA256
+ *	  work_notice.c	work a transaction leaves for the background worker
  *	  iso8601.c		strict timestamp parsing
  *	  sorted_ids.c	sorted arrays of 64-bit ids
  *	  union_find.c	disjoint sets
@@ -151,6 +152,11 @@ extern CdpBulkInsert *CdpBulkInsertBegin(Oid relid, const char *const *columns,
 extern void CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values,
 							 const bool *nulls);
 extern void CdpBulkInsertEnd(CdpBulkInsert *bulk);
+
+
+/* work_notice.c: work left for the background worker by this transaction */
+extern void CdpAnnounceWork(void);
+extern bool CdpTakeAnnouncedWork(void);
 
 
 /* digest.c */

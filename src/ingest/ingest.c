@@ -63,6 +63,8 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		CdpStitchAtCommit(evidence, m);
 	else
 		CdpStitchEnqueue(evidence, m);
+	/* Queued events, or profiles whose segments may change. */
+	CdpAnnounceWork();
 }
 
 /*

@@ -42,4 +42,6 @@ CdpLogChangedProfiles(const int64 *profile_ids, int n)
 					   " WHERE cdp.profile_changes_wanted()",
 					   1, &argtype),
 			   &arg, SPI_OK_INSERT);
+	if (SPI_processed > 0)
+		CdpAnnounceWork();
 }

@@ -1,0 +1,229 @@
+/*-------------------------------------------------------------------------
+ *
+ * db_worker.c
+ *	  A database's worker: connects to the database as the bootstrap
+ *	  superuser (it must see every profile, whatever row security shows
+ *	  sessions), and calls cdp.run_pending() in one short transaction
+ *	  after another while it reports more work.  Then it waits a moment
+ *	  for a transaction to announce more (its latch), and exits when none
+ *	  does; the launcher starts it again when work is announced or
+ *	  cdp.naptime passes.
+ *
+ * Each call is a transaction of its own: what a call did is committed or,
+ * on an error, not done at all, so killing the worker at any point loses
+ * nothing and does nothing twice (cdp.run_pending() takes up what is
+ * still pending).  An error ends the worker (logged by PostgreSQL, without
+ * personal data: cdp's messages carry none); the launcher backs off.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "worker/worker_internal.h"
+
+/* How long an idle worker waits for more work before it exits. */
+#define IDLE_WAIT_MS	1000
+
+/*
+ * How long a worker works before it leaves and lets the launcher start
+ * another (at once: the slot says there is more).  PostgreSQL 15 asks no
+ * background worker to leave a database being dropped; DROP DATABASE
+ * waits five seconds for other sessions to go, and this is its window.
+ */
+#define WORK_PERIOD_MS	2000
+
+static CdpWorkerSlot *my_slot = NULL;
+static bool ran_cleanly = false;
+
+static void
+set_state(CdpWorkerState state)
+{
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->state = state;
+	LWLockRelease(cdp_worker_shared->lock);
+}
+
+/* On exit, however it comes: the slot no longer has a process. */
+static void
+leave_slot(int code, Datum arg pg_attribute_unused())
+{
+	if (my_slot == NULL)
+		return;
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->pid = 0;
+	my_slot->latch = NULL;
+	if (my_slot->state != CDP_WORKER_NO_EXTENSION)
+		my_slot->state = CDP_WORKER_STOPPED;
+	if (code != 0 || !ran_cleanly)
+	{
+		my_slot->failures++;
+		my_slot->consecutive_failures++;
+	}
+	else
+		my_slot->consecutive_failures = 0;
+	LWLockRelease(cdp_worker_shared->lock);
+	if (cdp_worker_shared->launcher_latch != NULL)
+		SetLatch(cdp_worker_shared->launcher_latch);
+}
+
+/* Takes the slot of this database (the launcher made it). */
+static bool
+take_slot(Oid dboid)
+{
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	my_slot = CdpWorkerSlotOf(dboid);
+	if (my_slot != NULL && my_slot->pid == 0)
+	{
+		my_slot->pid = MyProcPid;
+		my_slot->latch = MyLatch;
+		my_slot->state = CDP_WORKER_WORKING;
+	}
+	else
+		my_slot = NULL;
+	LWLockRelease(cdp_worker_shared->lock);
+	return my_slot != NULL;
+}
+
+/*
+ * Whether the database has a version of cdp that has the worker's jobs
+ * (not before the extension is created, nor while it is at 0.1.0).
+ */
+static bool
+extension_ready(void)
+{
+	Oid			nsp;
+
+	if (!OidIsValid(get_extension_oid("cdp", true)))
+		return false;
+	nsp = get_namespace_oid("cdp", true);
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("worker_jobs", nsp));
+}
+
+/*
+ * One transaction: cdp.run_pending(), if the extension is there.  Returns
+ * whether it reported more work; *ready whether the extension is there.
+ */
+static bool
+run_once(bool *ready)
+{
+	bool		more = false;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	*ready = extension_ready();
+	if (*ready)
+	{
+		pgstat_report_activity(STATE_RUNNING, "SELECT cdp.run_pending()");
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute("SELECT (cdp.run_pending() OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
+						false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "cdp.run_pending() failed");
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			more = !isnull && DatumGetBool(d);
+		}
+		SPI_finish();
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(true);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return more;
+}
+
+void
+cdp_db_worker_main(Datum arg)
+{
+	Oid			dboid = DatumGetObjectId(arg);
+	TimestampTz period_start = GetCurrentTimestamp();
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (!take_slot(dboid))
+		proc_exit(0);			/* the launcher gave the slot up meanwhile */
+	before_shmem_exit(leave_slot, 0);
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("cdp worker");
+
+	for (;;)
+	{
+		bool		ready;
+		bool		wake;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+		my_slot->wake = false;
+		my_slot->state = CDP_WORKER_WORKING;
+		LWLockRelease(cdp_worker_shared->lock);
+
+		while (run_once(&ready))
+		{
+			bool		yield;
+
+			LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+			my_slot->runs++;
+			my_slot->last_run_end = GetCurrentTimestamp();
+			yield = TimestampDifferenceExceeds(period_start, my_slot->last_run_end, WORK_PERIOD_MS);
+			if (yield)
+				my_slot->wake = true;
+			LWLockRelease(cdp_worker_shared->lock);
+			if (yield)
+			{
+				ran_cleanly = true;
+				proc_exit(0);
+			}
+			CHECK_FOR_INTERRUPTS();
+		}
+		ran_cleanly = true;
+		if (!ready)
+		{
+			set_state(CDP_WORKER_NO_EXTENSION);
+			proc_exit(0);
+		}
+		LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+		my_slot->runs++;
+		my_slot->last_run_end = GetCurrentTimestamp();
+		my_slot->state = CDP_WORKER_WAITING;
+		wake = my_slot->wake;
+		LWLockRelease(cdp_worker_shared->lock);
+		if (wake)
+			continue;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 IDLE_WAIT_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+		wake = my_slot->wake;
+		LWLockRelease(cdp_worker_shared->lock);
+		if (!wake && !ConfigReloadPending)
+			proc_exit(0);
+	}
+}

@@ -1,0 +1,138 @@
+# The background worker: with shared_preload_libraries = 'cdp' and
+# cdp.database set, the launcher keeps a worker for each listed database
+# that has the extension, and the worker does what ingestion leaves
+# (deferred stitching here) without anyone calling a function.  Killing
+# the worker, or the whole server, in the middle of a batch loses nothing;
+# a reload picks up another database; DROP EXTENSION and DROP DATABASE
+# work while it runs.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('worker');
+$node->init;
+$node->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'cdp'\ncdp.database = 'w1'\ncdp.naptime = 1\nmax_worker_processes = 16\n");
+$node->start;
+
+ok($node->poll_query_until('postgres',
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cdp launcher'"),
+	'the launcher runs');
+
+foreach my $db ('w1', 'w2')
+{
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, 'CREATE EXTENSION cdp');
+	$node->safe_psql($db, "SELECT cdp.create_source('web')");
+}
+
+# Ingests people $from..$to, stitching deferred to the worker, in batches
+# of 10,000 (one transaction each).
+sub ingest
+{
+	my ($db, $from, $to) = @_;
+	for (my $lo = $from; $lo <= $to; $lo += 10000)
+	{
+		my $hi = $lo + 9999 > $to ? $to : $lo + 9999;
+		$node->safe_psql($db, qq{
+			SET cdp.inline_stitching = off;
+			SELECT cdp.ingest_batch('web', (SELECT jsonb_agg(jsonb_build_object(
+				'type', 'identify', 'userId', 'u' || g, 'anonymousId', 'a' || g,
+				'messageId', 'm' || g, 'timestamp', '2026-11-01T00:00:00Z'))
+				FROM generate_series($lo, $hi) g))});
+	}
+}
+
+# Whether every event of $db is stitched: nothing queued, every event's
+# identifier resolves, and each person is one profile of two identities.
+sub all_stitched
+{
+	my ($db, $people) = @_;
+	return $node->safe_psql($db, qq{
+		SELECT (SELECT count(*) FROM cdp.stitch_queue) = 0
+		   AND (SELECT count(*) FROM cdp.events WHERE cdp.resolve(anchor) IS NULL) = 0
+		   AND (SELECT count(*) FROM cdp.identities) = 2 * $people
+		   AND (SELECT count(*) FROM cdp.profiles) = $people});
+}
+
+# The worker's pid once it is busy with $db's batches, or '' .
+sub busy_worker
+{
+	my ($db) = @_;
+	$node->poll_query_until('postgres', qq{
+		SELECT count(*) > 0 FROM pg_stat_activity
+		 WHERE backend_type = 'cdp worker' AND datname = '$db' AND state = 'active'});
+	return $node->safe_psql('postgres', qq{
+		SELECT pid FROM pg_stat_activity
+		 WHERE backend_type = 'cdp worker' AND datname = '$db' LIMIT 1});
+}
+
+# 1. It starts and works: events ingested are stitched by the worker.
+ingest('w1', 1, 2000);
+ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'the worker drained the queue');
+is(all_stitched('w1', 2000), 't', 'every event ingested is stitched');
+is($node->safe_psql('w1', "SELECT runs > 0 AND failures = 0 FROM cdp.worker_processes() WHERE process = 'worker'"),
+	't', 'the worker ran without failing');
+
+# 2. kill -9 of the worker in the middle of its batches: the server
+# restarts every process (crash recovery); the work is taken up again.
+ingest('w1', 2001, 60000);
+my $pid = busy_worker('w1');
+isnt($pid, '', 'the worker is busy');
+kill 'KILL', $pid if $pid;
+ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'),
+	'after kill -9 of the worker, the queue is drained');
+is(all_stitched('w1', 60000), 't', 'after kill -9 of the worker, every event is stitched once');
+
+# 3. An immediate shutdown of the whole server in the middle of a batch.
+ingest('w1', 60001, 120000);
+busy_worker('w1');
+$node->stop('immediate');
+$node->start;
+ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'),
+	'after an immediate shutdown, the queue is drained');
+is(all_stitched('w1', 120000), 't', 'after an immediate shutdown, every event is stitched once');
+
+# 4. A reload picks up a second database; both are served at once.
+ingest('w2', 1, 1000);
+is($node->safe_psql('w2', 'SELECT count(*) FROM cdp.stitch_queue'), '1000', 'w2 is not served yet');
+$node->append_conf('postgresql.conf', "cdp.database = 'w1, w2'\n");
+$node->reload;
+ingest('w1', 120001, 121000);
+ok($node->poll_query_until('w2', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'after SIGHUP, w2 is served');
+ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'and w1 still is');
+is(all_stitched('w2', 1000), 't', 'w2: every event is stitched');
+is(all_stitched('w1', 121000), 't', 'w1: every event is stitched');
+
+# 5. DROP EXTENSION while the worker runs: the worker stops looking, the
+# launcher keeps going, CREATE EXTENSION is noticed again.
+ingest('w2', 1001, 30000);
+busy_worker('w2');
+$node->safe_psql('w2', 'DROP EXTENSION cdp');
+ok($node->poll_query_until('w1',
+		"SELECT state = 'no extension' FROM cdp.worker_processes() WHERE database = (SELECT oid FROM pg_database WHERE datname = 'w2')"),
+	'after DROP EXTENSION the worker reports no extension');
+$node->safe_psql('w2', 'CREATE EXTENSION cdp');
+$node->safe_psql('w2', "SELECT cdp.create_source('web')");
+ingest('w2', 1, 500);
+ok($node->poll_query_until('w2', 'SELECT count(*) = 0 FROM cdp.stitch_queue'),
+	'after CREATE EXTENSION the database is served again');
+
+# 6. DROP DATABASE while the worker runs: it goes (the worker leaves when
+# idle, within PostgreSQL's five seconds of waiting for other sessions).
+ingest('w2', 501, 20000);
+my $dropped = 0;
+for (my $try = 0; $try < 30 && !$dropped; $try++)
+{
+	my ($ret) = $node->psql('postgres', 'DROP DATABASE w2');
+	$dropped = ($ret == 0);
+}
+ok($dropped, 'DROP DATABASE while the worker runs');
+ingest('w1', 121001, 122000);
+ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'w1 is still served');
+ok(!$node->log_contains(qr/server process .* was terminated by signal 11/), 'no process crashed');
+
+$node->stop;
+done_testing();
