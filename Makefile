@@ -32,7 +32,8 @@ SQL_FRAGMENTS = \
 	src/consent/row_security.sql \
 	src/consent/erasure.sql \
 	src/consent/export.sql \
-	src/consent/retention.sql
+	src/consent/retention.sql \
+	src/worker/jobs.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -43,7 +44,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/profiles/profile_view.sql src/match/match.sql src/match/match_link.sql \
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
 	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql \
-	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql
+	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql \
+	src/worker/jobs.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -81,6 +83,7 @@ REGRESS = \
 	consent \
 	row_security \
 	privacy \
+	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression

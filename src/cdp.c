@@ -23,6 +23,7 @@
 #include "identity/identity.h"
 #include "ingest/ingest.h"
 #include "segments/segments.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -153,4 +154,5 @@ _PG_init(void)
 	CdpIdentInit();
 	CdpIngestInit();
 	CdpIdentityInit();
+	CdpWorkerJobsInit();
 }
