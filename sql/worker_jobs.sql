@@ -71,6 +71,10 @@ SELECT s.name, s.size, s.refreshed_at IS NOT NULL AS refreshed FROM cdp.segments
 SELECT pg_temp.send('identify', 'u2', NULL, '2026-03-30T10:00:00Z', '{"traits": {"city": "Lyon"}}');
 SELECT pg_temp.send('track', 'u2', 'Order Completed', '2026-03-30T11:00:00Z');
 SELECT job, pending FROM cdp.worker_job_lag() WHERE job IN ('stitch', 'computed_traits', 'segments');
+-- Only the stitching (the worker may commit between jobs): the segment
+-- and the computed trait wait; "more" is about the jobs asked for.
+SELECT r - 'stitch' AS others, pg_temp.did(r, 'stitch') FROM cdp.run_pending(jobs => ARRAY['stitch']) r;
+SELECT job, pending FROM cdp.worker_job_lag() WHERE job IN ('stitch', 'computed_traits', 'segments');
 SELECT pg_temp.did(r, 'stitch'), pg_temp.did(r, 'segments'), pg_temp.did(r, 'computed_traits')
   FROM cdp.run_pending() r;
 SELECT s.name, s.size FROM cdp.segments s ORDER BY s.name;
@@ -166,26 +170,15 @@ SELECT job, pending FROM cdp.worker_job_lag() WHERE job = 'retention';
 SELECT cdp.run_pending();
 SELECT * FROM cdp.worker_job_lag();
 
--- Configuration errors; automatic matching needs a trained model.
+-- Configuration errors.
 SELECT cdp.set_segment_realtime('nope', true);
 SELECT cdp.set_segment_realtime(NULL, true);
 SELECT cdp.create_segment('recent', 'p.updated_at > now() - interval ''1 day''');
 SELECT cdp.set_segment_realtime('recent', true);
-\i test/models/person.sql
-SELECT cdp.create_match_model('people', jsonb_build_object(
-    'comparisons', (SELECT jsonb_agg(c - 'column' || jsonb_build_object('expr', format('traits->>%L', c->>'column'))
-                                     ORDER BY n)
-                      FROM jsonb_array_elements(m->'comparisons') WITH ORDINALITY AS x(c, n)),
-    'blocking', (SELECT jsonb_agg(regexp_replace(b, '\m([lr])\.([a-z_]+)', '(\1.traits->>''\2'')', 'g') ORDER BY n)
-                   FROM jsonb_array_elements_text(m->'blocking') WITH ORDINALITY AS y(b, n))))
-       > 0 AS created
-  FROM (SELECT :'person_model'::jsonb AS m) AS model;
-SELECT cdp.set_match_auto('people', 0.9, 0.5);
-SELECT cdp.set_match_auto('people', 0.5, 0.9);
 SELECT cdp.set_match_auto('nope', 0.9, 0.5);
-SELECT cdp.set_match_auto('people', NULL, NULL);
 SELECT cdp.run_pending(0);
 SELECT cdp.run_pending(10, '0 s');
+SELECT cdp.run_pending(10, '1 s', ARRAY['stitch', 'nope']);
 SELECT cdp.retry_set_aside(NULL);
 
 -- Rights: nothing for PUBLIC, the configuration for cdp_admin.
@@ -212,3 +205,44 @@ DROP ROLE worker_jobs_admin;
 
 \c :regress_db
 DROP DATABASE cdp_worker_jobs_test;
+
+-- Automatic matching, in a database of its own: FEBRL's febrl1 as in
+-- sql/match_link.sql, one anonymous id per record, so that only the model
+-- joins duplicates.
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS cdp_worker_jobs_match;
+CREATE DATABASE cdp_worker_jobs_match;
+\c cdp_worker_jobs_match
+CREATE EXTENSION cdp;
+SET TimeZone = 'UTC';
+SET cdp.retention_interval = 0;
+SELECT cdp.create_source('match_crm', 'crm');
+\i test/models/febrl1_crm.sql
+SELECT cdp.ingest_batch('match_crm', jsonb_agg(pg_temp.identify(f) ORDER BY rec_id))
+  FROM febrl1 f WHERE rec_id <> 'rec-0-dup-0';
+\i test/models/person_traits.sql
+-- Untrained: refused.
+SELECT cdp.set_match_auto('people', 0.9, 0.5);
+SELECT (cdp.train_match_model('people', 'cdp.profiles', 'profile_id')->'lambda') IS NOT NULL AS trained;
+-- Not marked: the job leaves the model alone.
+SELECT r->'matches' AS matches, r->'more' AS more FROM cdp.run_pending() r;
+SELECT cdp.set_match_auto('people', 0.5, 0.9);
+SELECT cdp.set_match_auto('people', 0.99, 0.5);
+SELECT job, pending FROM cdp.worker_job_lag() WHERE job = 'matches';
+-- The first run matches everyone; the merges it made are re-checked by
+-- the next (they changed since); then nothing is left.
+SELECT r->'matches' AS matches, r->'more' AS more FROM cdp.run_pending() r;
+SELECT count(*) < 999 AS merged
+  FROM cdp.profiles;
+SELECT r->'matches' AS matches, r->'more' AS more FROM cdp.run_pending() r;
+SELECT r->'matches' AS matches, r->'more' AS more FROM cdp.run_pending() r;
+-- A new record of person 0 is matched and joined by the next call.
+SELECT cdp.ingest('match_crm', pg_temp.identify(f)) > 0 AS ingested FROM febrl1 f WHERE rec_id = 'rec-0-dup-0';
+SELECT job, pending FROM cdp.worker_job_lag() WHERE job = 'matches';
+SELECT r->'matches' AS matches FROM cdp.run_pending() r;
+SELECT cdp.resolve('anonymous_id:rec-0-dup-0') = cdp.resolve('anonymous_id:rec-0-org') AS joined;
+SELECT cdp.set_match_auto('people', NULL, NULL);
+SELECT count(*) FROM cdp.match_auto;
+
+\c :regress_db
+DROP DATABASE cdp_worker_jobs_match;

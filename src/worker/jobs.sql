@@ -29,6 +29,15 @@ COMMENT ON FUNCTION cdp.worker_settings() IS
     'the settings of the background jobs: cdp.retention_interval, cdp.worker_max_tries, cdp.worker_retry_delay, cdp.worker_max_retry_delay';
 REVOKE ALL ON FUNCTION cdp.worker_settings() FROM PUBLIC;
 
+-- The jobs, in the order run_pending runs them.
+CREATE FUNCTION cdp.worker_job_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'segments', 'retention']
+$$;
+REVOKE ALL ON FUNCTION cdp.worker_job_names() FROM PUBLIC;
+
 -- Tables ------------------------------------------------------------------
 
 CREATE TABLE cdp.worker_jobs (
@@ -270,8 +279,7 @@ SET search_path = pg_catalog, cdp, pg_temp
 AS $$
     SELECT j.job, coalesce(sum(w.pending) FILTER (WHERE w.pending > 0), 0)::bigint,
            min(w.oldest) FILTER (WHERE w.pending > 0)
-      FROM unnest(ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'segments', 'retention'])
-           WITH ORDINALITY AS j(job, ord)
+      FROM unnest(cdp.worker_job_names()) WITH ORDINALITY AS j(job, ord)
       LEFT JOIN cdp.worker_pending() w ON w.job = j.job
      GROUP BY j.job, j.ord
      ORDER BY j.ord
@@ -585,7 +593,8 @@ $$;
 REVOKE ALL ON FUNCTION cdp.worker_job(text, integer, timestamptz) FROM PUBLIC;
 
 CREATE FUNCTION cdp.run_pending(batch_size integer DEFAULT 1000,
-                                time_budget interval DEFAULT interval '1 second') RETURNS jsonb
+                                time_budget interval DEFAULT interval '1 second',
+                                jobs text[] DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
@@ -603,7 +612,13 @@ BEGIN
     IF time_budget IS NULL OR time_budget <= interval '0' THEN
         RAISE EXCEPTION 'time_budget must be positive' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    FOREACH current_job IN ARRAY ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'segments', 'retention'] LOOP
+    IF NOT coalesce(jobs <@ cdp.worker_job_names() AND array_position(jobs, NULL) IS NULL, true) THEN
+        RAISE EXCEPTION 'jobs must name jobs of cdp.worker_job_lag()'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The jobs: stitch, profiles, matches, computed_traits, segments, retention.';
+    END IF;
+    FOREACH current_job IN ARRAY cdp.worker_job_names() LOOP
+        CONTINUE WHEN current_job <> ALL (coalesce(jobs, cdp.worker_job_names()));
         skipped := CASE
             WHEN EXISTS (SELECT 1 FROM cdp.worker_jobs j WHERE j.job = current_job AND j.retry_at > now())
                 THEN 'backoff'
@@ -628,13 +643,14 @@ BEGIN
     RETURN out || jsonb_build_object('more', out_of_time OR EXISTS (
         SELECT 1 FROM cdp.worker_pending() p
          WHERE p.pending > 0
+           AND p.job = ANY (coalesce(jobs, cdp.worker_job_names()))
            AND NOT EXISTS (SELECT 1 FROM cdp.worker_jobs j WHERE j.job = p.job AND j.retry_at > now())
            AND (p.item IS NULL OR NOT cdp.worker_item_waits(p.job, p.item))));
 END
 $$;
-COMMENT ON FUNCTION cdp.run_pending(integer, interval) IS
-    'does one bounded batch of every background job that has work (stitch, profiles, matches, computed_traits, segments, retention); "more": whether work remains';
-REVOKE ALL ON FUNCTION cdp.run_pending(integer, interval) FROM PUBLIC;
+COMMENT ON FUNCTION cdp.run_pending(integer, interval, text[]) IS
+    'does one bounded batch of every background job (or of jobs) that has work; "more": whether work remains';
+REVOKE ALL ON FUNCTION cdp.run_pending(integer, interval, text[]) FROM PUBLIC;
 
 CREATE FUNCTION cdp.retry_set_aside(job text, item text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
@@ -671,7 +687,7 @@ REVOKE ALL ON FUNCTION cdp.retry_set_aside(text, text) FROM PUBLIC;
 
 GRANT SELECT ON cdp.worker_jobs, cdp.worker_item_failures, cdp.worker_set_aside, cdp.match_auto TO cdp_admin;
 GRANT UPDATE (realtime) ON cdp.segments TO cdp_admin;
-GRANT EXECUTE ON FUNCTION cdp.run_pending(integer, interval), cdp.worker_job_lag(),
+GRANT EXECUTE ON FUNCTION cdp.run_pending(integer, interval, text[]), cdp.worker_job_lag(),
     cdp.retry_set_aside(text, text), cdp.set_segment_realtime(text, boolean),
     cdp.set_match_auto(text, double precision, double precision)
     TO cdp_admin;
