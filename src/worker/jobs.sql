@@ -227,15 +227,17 @@ REVOKE ALL ON FUNCTION cdp.worker_target_pending(text, integer, pg_snapshot, xid
 
 -- The work each job has, per item where the job has items: job, item
 -- (NULL: the job's queue as a whole), target id, pending units and since
--- when the oldest waits.  Set-aside items are left out.
+-- when the oldest waits (for the stitch queue: since the first queued
+-- event was received, a look-up by key).  Set-aside items are left out.
 CREATE FUNCTION cdp.worker_pending()
     RETURNS TABLE (job text, item text, target integer, pending bigint, oldest timestamptz)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT 'stitch', NULL::text, NULL::integer, count(*), min(coalesce(e.received_at, q.occurred_at))
-      FROM cdp.stitch_queue q
-      LEFT JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at
+    SELECT 'stitch', NULL::text, NULL::integer, (SELECT count(*) FROM cdp.stitch_queue),
+           (SELECT coalesce(e.received_at, q.occurred_at)
+              FROM (SELECT * FROM cdp.stitch_queue ORDER BY event_id LIMIT 1) q
+              LEFT JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at)
     UNION ALL
     SELECT 'profiles', NULL, NULL, count(*), min(p.consent_expires_at)
       FROM cdp.profiles p
