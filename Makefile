@@ -33,6 +33,7 @@ SQL_FRAGMENTS = \
 	src/consent/erasure.sql \
 	src/consent/export.sql \
 	src/consent/retention.sql \
+	src/worker/jobs.sql \
 	src/worker/worker.sql
 
 # The script of the version being developed is built from the fragments;
@@ -45,6 +46,7 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
 	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql \
 	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql \
+	src/worker/jobs.sql \
 	src/worker/worker.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
@@ -83,6 +85,7 @@ REGRESS = \
 	consent \
 	row_security \
 	privacy \
+	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 CONTRIB_TESTDB = cdp_regression

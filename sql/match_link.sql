@@ -9,37 +9,12 @@ CREATE DATABASE cdp_match_link;
 \c cdp_match_link
 CREATE EXTENSION cdp;
 SELECT cdp.create_source('match_crm', 'crm');
-CREATE TABLE febrl_lines (line text);
-\copy febrl_lines FROM 'test/data/febrl/febrl1.csv' WITH (FORMAT text, DELIMITER E'\x01')
-CREATE TABLE febrl1 AS
-SELECT f[1] AS rec_id, f[2] AS given_name, f[3] AS surname, f[4] AS street_number, f[5] AS address_1,
-       f[6] AS address_2, f[7] AS suburb, f[8] AS postcode, f[9] AS state, f[10] AS date_of_birth,
-       f[11] AS soc_sec_id
-  FROM (SELECT string_to_array(line, ', ') AS f FROM febrl_lines WHERE line NOT LIKE 'rec_id%') x;
-CREATE FUNCTION pg_temp.identify(r febrl1) RETURNS jsonb LANGUAGE sql AS $$
-    SELECT jsonb_build_object('type', 'identify', 'anonymousId', r.rec_id, 'messageId', r.rec_id,
-        'timestamp', '2026-11-02T10:00:00Z',
-        'traits', jsonb_strip_nulls(jsonb_build_object('given_name', nullif(r.given_name, ''),
-            'surname', nullif(r.surname, ''), 'street_number', nullif(r.street_number, ''),
-            'address_1', nullif(r.address_1, ''), 'suburb', nullif(r.suburb, ''),
-            'postcode', nullif(r.postcode, ''), 'state', nullif(r.state, ''),
-            'date_of_birth', nullif(r.date_of_birth, ''), 'soc_sec_id', nullif(r.soc_sec_id, ''))))
-$$;
+\i test/models/febrl1_crm.sql
 SELECT cdp.ingest_batch('match_crm', jsonb_agg(pg_temp.identify(f) ORDER BY rec_id))
   FROM febrl1 f WHERE rec_id <> 'rec-0-dup-0';
 SELECT count(*) AS profiles FROM cdp.profiles;
 
-\i test/models/person.sql
--- The generic person model, reading the golden record's traits instead of
--- columns: each column becomes traits->>'column', in comparisons and rules.
-SELECT cdp.create_match_model('people', jsonb_build_object(
-    'comparisons', (SELECT jsonb_agg(c - 'column' || jsonb_build_object('expr', format('traits->>%L', c->>'column'))
-                                     ORDER BY n)
-                      FROM jsonb_array_elements(m->'comparisons') WITH ORDINALITY AS x(c, n)),
-    'blocking', (SELECT jsonb_agg(regexp_replace(b, '\m([lr])\.([a-z_]+)', '(\1.traits->>''\2'')', 'g') ORDER BY n)
-                   FROM jsonb_array_elements_text(m->'blocking') WITH ORDINALITY AS y(b, n))))
-       > 0 AS created
-  FROM (SELECT :'person_model'::jsonb AS m) AS model;
+\i test/models/person_traits.sql
 SELECT spec->'blocking'->>0 AS first_rule FROM cdp.match_models WHERE name = 'people';
 SELECT (cdp.train_match_model('people', 'cdp.profiles', 'profile_id')->'lambda')::float8 BETWEEN 1e-4 AND 1e-2
        AS lambda_plausible;

@@ -238,6 +238,9 @@ SELECT cdp.export_profile('user_id:eu-ana'::cdp.ident)->'identities' IS NOT NULL
        cdp.set_suppression_key(decode(repeat('ab', 32), 'hex')) > 0 AS set_suppression_key;
 SELECT (cdp.forget('user_id:nobody'::cdp.ident, 'hostile path test')->>'suppressed')::int AS forget_suppressed;
 SELECT count(*) AS nobody_left FROM cdp.identities WHERE cdp.ident_value(ident) = 'nobody';
+SELECT cdp.run_pending(jobs => ARRAY['stitch']) ? 'more' AS run_pending,
+       (SELECT count(*) FROM cdp.worker_job_lag()) AS worker_job_lag,
+       cdp.retry_set_aside('segments', 'none') AS retry_set_aside;
 RESET search_path;
 SELECT p.oid::regprocedure AS security_definer_function
   FROM pg_proc p WHERE p.pronamespace = 'cdp'::regnamespace AND p.prosecdef ORDER BY 1;

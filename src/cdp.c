@@ -152,6 +152,7 @@ _PG_init(void)
 	CdpIdentInit();
 	CdpIngestInit();
 	CdpIdentityInit();
+	CdpWorkerJobsInit();
 	CdpWorkerInit();
 
 	/*

@@ -39,10 +39,29 @@ AS $$
 $$;
 REVOKE ALL ON FUNCTION cdp.own_changes_seen() FROM PUBLIC;
 
--- The profiles to re-evaluate for one segment or computed trait: logged
--- by transactions its last refresh could not see (its own transaction's
--- rows only from after the refresh: seq beyond seen_seq), for a computed
--- trait only changes to events; and those due by time.
+-- The profiles to re-evaluate for one segment or computed trait, with
+-- since when each has waited: logged by transactions its last refresh
+-- could not see (its own transaction's rows only from after the refresh:
+-- seq beyond seen_seq), for a computed trait only changes to events; and
+-- those due by time.
+CREATE FUNCTION cdp.profiles_unseen(since pg_snapshot, seen_xid xid8, seen_seq bigint,
+                                    kind text, target integer, due_by timestamptz)
+    RETURNS TABLE (profile_id bigint, waiting_since timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT l.profile_id, l.logged_at FROM cdp.profile_changes l
+     WHERE l.xid >= pg_snapshot_xmin(since)
+       AND NOT pg_visible_in_snapshot(l.xid, since)
+       AND (seen_xid IS NULL OR l.xid <> seen_xid OR l.seq > coalesce(seen_seq, 0))
+       AND (l.events_changed OR kind = 'segment')
+    UNION ALL
+    SELECT r.profile_id, r.recheck_at FROM cdp.profile_rechecks r
+     WHERE r.kind = $4 AND r.target_id = $5 AND r.recheck_at <= $6
+$$;
+REVOKE ALL ON FUNCTION cdp.profiles_unseen(pg_snapshot, xid8, bigint, text, integer, timestamptz) FROM PUBLIC;
+
+-- The same profiles, each once.
 CREATE FUNCTION cdp.profiles_to_refresh(since pg_snapshot, seen_xid xid8, seen_seq bigint,
                                         kind text, target integer, due_by timestamptz)
     RETURNS bigint[]
@@ -50,14 +69,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(array_agg(DISTINCT c.profile_id), '{}')
-      FROM (SELECT l.profile_id FROM cdp.profile_changes l
-             WHERE l.xid >= pg_snapshot_xmin(since)
-               AND NOT pg_visible_in_snapshot(l.xid, since)
-               AND (seen_xid IS NULL OR l.xid <> seen_xid OR l.seq > coalesce(seen_seq, 0))
-               AND (l.events_changed OR kind = 'segment')
-            UNION ALL
-            SELECT r.profile_id FROM cdp.profile_rechecks r
-             WHERE r.kind = $4 AND r.target_id = $5 AND r.recheck_at <= $6) c
+      FROM cdp.profiles_unseen(since, seen_xid, seen_seq, kind, target, due_by) c
 $$;
 REVOKE ALL ON FUNCTION cdp.profiles_to_refresh(pg_snapshot, xid8, bigint, text, integer, timestamptz) FROM PUBLIC;
 

@@ -78,7 +78,8 @@ CREATE TABLE cdp.profile_changes (
     xid             xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     profile_id      bigint NOT NULL,
     events_changed  boolean NOT NULL DEFAULT true,
-    seq             bigint NOT NULL DEFAULT pg_catalog.nextval('cdp.profile_changes_seq_seq')
+    seq             bigint NOT NULL DEFAULT pg_catalog.nextval('cdp.profile_changes_seq_seq'),
+    logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 ALTER SEQUENCE cdp.profile_changes_seq_seq OWNED BY cdp.profile_changes.seq;
 CREATE INDEX profile_changes_xid_idx ON cdp.profile_changes (xid);
@@ -86,6 +87,8 @@ COMMENT ON TABLE cdp.profile_changes IS
     'profiles touched (events, traits, merges, splits) by each transaction, until every segment and computed trait has seen them';
 COMMENT ON COLUMN cdp.profile_changes.seq IS
     'order of writing within a transaction: what a refresh saw of its own transaction''s rows';
+COMMENT ON COLUMN cdp.profile_changes.logged_at IS
+    'start of the transaction that logged the change: how long it has waited (cdp.worker_job_lag())';
 COMMENT ON COLUMN cdp.profile_changes.events_changed IS
     'the profile''s events may have changed (new events, merges, splits); false: only its row (traits, computed, region), which computed traits do not read';
 SELECT pg_catalog.pg_extension_config_dump('cdp.profile_changes', '');
@@ -134,6 +137,8 @@ CREATE TABLE cdp.segments (
     refreshed_at        timestamptz,
     evaluated_at        timestamptz,
     cron_job            bigint,
+    realtime            boolean NOT NULL DEFAULT false,
+    CONSTRAINT segments_realtime_check CHECK (incremental OR NOT realtime),
     CONSTRAINT segments_kind_check CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['sql', 'rule'])),
     CONSTRAINT segments_name_check
         CHECK (pg_catalog.length(name) OPERATOR(pg_catalog.<=) 128 AND name OPERATOR(pg_catalog.~) '^[^[:cntrl:]]+$')
@@ -150,6 +155,8 @@ COMMENT ON COLUMN cdp.segments.lapse_rows IS
     'the same for every profile at once: a query of (profile_id, due)';
 COMMENT ON COLUMN cdp.segments.incremental IS
     'refreshed from changed profiles; false for SELECT definitions and time-dependent SQL, always refreshed in full';
+COMMENT ON COLUMN cdp.segments.realtime IS
+    'refreshed by the background jobs (cdp.run_pending()) as profiles change; false: by hand or cdp.schedule_segment()';
 SELECT pg_catalog.pg_extension_config_dump('cdp.segments', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.segments_segment_id_seq', '');
 

@@ -118,11 +118,12 @@ extension_ready(void)
 }
 
 /*
- * One transaction: cdp.run_pending(), if the extension is there.  Returns
- * whether it reported more work; *ready whether the extension is there.
+ * One transaction: query (a cdp.run_pending() call returning whether more
+ * is left), if the extension is there.  Returns whether more is left;
+ * *ready whether the extension is there.
  */
 static bool
-run_once(bool *ready)
+run_once(const char *query, bool *ready)
 {
 	bool		more = false;
 
@@ -132,11 +133,10 @@ run_once(bool *ready)
 	*ready = extension_ready();
 	if (*ready)
 	{
-		pgstat_report_activity(STATE_RUNNING, "SELECT cdp.run_pending()");
+		pgstat_report_activity(STATE_RUNNING, query);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute("SELECT (cdp.run_pending() OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
-						false, 1) != SPI_OK_SELECT)
+		if (SPI_execute(query, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "cdp.run_pending() failed");
 		if (SPI_processed == 1)
 		{
@@ -151,6 +151,25 @@ run_once(bool *ready)
 	CommitTransactionCommand();
 	pgstat_report_stat(true);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	return more;
+}
+
+/*
+ * One round of work: stitching in a transaction of its own (it holds the
+ * stitching lock until its commit, which ingestion at commit waits for),
+ * then the other jobs.  Returns whether either has more.
+ */
+static bool
+run_round(bool *ready)
+{
+	bool		more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['stitch'])"
+								" OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
+
+	if (!*ready)
+		return false;
+	more |= run_once("SELECT (cdp.run_pending(jobs => ARRAY['profiles', 'matches', 'computed_traits',"
+					 " 'segments', 'retention']) OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
+					 ready);
 	return more;
 }
 
@@ -185,7 +204,7 @@ cdp_db_worker_main(Datum arg)
 		my_slot->state = CDP_WORKER_WORKING;
 		LWLockRelease(cdp_worker_shared->lock);
 
-		while (run_once(&ready))
+		while (run_round(&ready))
 		{
 			bool		yield;
 
