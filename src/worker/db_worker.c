@@ -21,6 +21,8 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "storage/lmgr.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -109,9 +111,19 @@ take_slot(Oid dboid)
 static bool
 extension_ready(void)
 {
+	Oid			ext = get_extension_oid("cdp", true);
 	Oid			nsp;
 
-	if (!OidIsValid(get_extension_oid("cdp", true)))
+	if (!OidIsValid(ext))
+		return false;
+
+	/*
+	 * DROP EXTENSION locks the extension first: holding it shared makes
+	 * a drop wait for this transaction instead of deadlocking with it on
+	 * the tables, one after another.  Look again once it is held.
+	 */
+	LockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock);
+	if (get_extension_oid("cdp", true) != ext)
 		return false;
 	nsp = get_namespace_oid("cdp", true);
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("worker_jobs", nsp));
