@@ -60,6 +60,10 @@ echo "running: $(as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -A -t -d postgres 
 
 psql_demo() { as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
+# The background worker is switched on by the demo itself, once the
+# sample is loaded (scripts/demo.sql); until then the demo pins its clock.
+psql_demo -d postgres -c "ALTER SYSTEM RESET cdp.database" -c "SELECT pg_reload_conf()" >/dev/null
+
 step "Creating database cdp_demo with the extension"
 psql_demo -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cdp_demo WITH (FORCE)" -c "CREATE DATABASE cdp_demo"
 psql_demo -d cdp_demo -c "CREATE EXTENSION cdp" -c "CREATE EXTENSION pg_cron"

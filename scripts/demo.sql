@@ -254,6 +254,24 @@ SELECT cdp.ingest('crm', jsonb_build_object('type', 'identify', 'messageId', 'de
 SELECT s.name AS source, d.events AS dropped FROM cdp.suppressed_events d JOIN cdp.sources s USING (source_id);
 
 \echo
+\echo '== The background worker: a real-time segment follows an event with nobody calling a function'
+\echo '   (cdp.database = ''cdp_demo''; retention off: the sample''s visitors are older than 90 days by now)'
+ALTER SYSTEM SET cdp.database = 'cdp_demo';
+ALTER SYSTEM SET cdp.naptime = '2s';
+ALTER SYSTEM SET cdp.retention_interval = 0;
+SELECT pg_reload_conf() AS reloaded;
+SELECT cdp.create_segment('viewed_sunglasses', '{"event": "Product Viewed", "where": [{"property": "name", "op": "=", "value": "Demo Sunglasses"}]}') AS s7 \gset
+SELECT cdp.set_segment_realtime('viewed_sunglasses', true);
+SELECT * FROM cdp.refresh_segment('viewed_sunglasses');
+SELECT cdp.ingest('web', jsonb_build_object('type', 'track', 'event', 'Product Viewed', 'messageId', 'demo-realtime-1',
+         'userId', (SELECT cdp.ident_value(i.ident) FROM cdp.identities i
+                     WHERE cdp.ident_kind(i.ident) = 'user_id' ORDER BY i.identity_id LIMIT 1),
+         'properties', '{"name": "Demo Sunglasses"}'::jsonb, 'timestamp', '2026-10-31T14:00:00Z')) IS NOT NULL AS event_ingested;
+SELECT pg_sleep(1.5);
+SELECT name, size FROM cdp.segments WHERE name = 'viewed_sunglasses';
+SELECT job, worker_state, runs, items, pending, errors, set_aside FROM cdp.worker_status ORDER BY job;
+
+\echo
 \echo '== One person, stitched from every channel'
 CREATE TEMP TABLE showcase AS
 SELECT p.profile_id
