@@ -167,22 +167,37 @@ run_once(const char *query, bool *ready)
 }
 
 /*
+ * How often, at most, the other jobs run while events are still queued:
+ * an incremental refresh covers every change since the last, so fewer,
+ * larger refreshes keep up with ingestion where one per stitched batch
+ * would hold stitching back.
+ */
+#define OTHER_JOBS_PERIOD_MS	1000
+
+/*
  * One round of work: stitching in a transaction of its own (it holds the
  * stitching lock until its commit, which ingestion at commit waits for),
- * then the other jobs.  Returns whether either has more.
+ * then the other jobs, unless events are still queued and they ran less
+ * than OTHER_JOBS_PERIOD_MS ago.  Returns whether any has more.
  */
 static bool
 run_round(bool *ready)
 {
-	bool		more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['stitch'])"
-								" OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
+	static TimestampTz others_ran = 0;
+	bool		stitch_more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['stitch'])"
+									   " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
+	bool		more;
 
 	if (!*ready)
 		return false;
-	more |= run_once("SELECT (cdp.run_pending(jobs => ARRAY['profiles', 'matches', 'computed_traits',"
-					 " 'segments', 'retention']) OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
-					 ready);
-	return more;
+	if (stitch_more &&
+		!TimestampDifferenceExceeds(others_ran, GetCurrentTimestamp(), OTHER_JOBS_PERIOD_MS))
+		return true;
+	more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['profiles', 'matches', 'computed_traits',"
+					" 'segments', 'retention']) OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
+					ready);
+	others_ran = GetCurrentTimestamp();
+	return stitch_more || more;
 }
 
 void

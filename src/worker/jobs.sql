@@ -229,7 +229,9 @@ REVOKE ALL ON FUNCTION cdp.worker_target_pending(text, integer, pg_snapshot, xid
 -- (NULL: the job's queue as a whole), target id, pending units and since
 -- when the oldest waits (for the stitch queue: since the first queued
 -- event was received, a look-up by key).  Set-aside items are left out.
-CREATE FUNCTION cdp.worker_pending()
+-- Only the jobs named, when named: the others' counts are not computed
+-- (a real-time segment's can take a while).
+CREATE FUNCTION cdp.worker_pending(jobs text[] DEFAULT NULL)
     RETURNS TABLE (job text, item text, target integer, pending bigint, oldest timestamptz)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -238,10 +240,12 @@ AS $$
            (SELECT coalesce(e.received_at, q.occurred_at)
               FROM (SELECT * FROM cdp.stitch_queue ORDER BY event_id LIMIT 1) q
               LEFT JOIN cdp.events e ON e.event_id = q.event_id AND e.occurred_at = q.occurred_at)
+     WHERE jobs IS NULL OR 'stitch' = ANY (jobs)
     UNION ALL
     SELECT 'profiles', NULL, NULL, count(*), min(p.consent_expires_at)
       FROM cdp.profiles p
-     WHERE p.consent_expires_at <= now()
+     WHERE (jobs IS NULL OR 'profiles' = ANY (jobs))
+       AND p.consent_expires_at <= now()
        AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside a
                         WHERE a.job = 'profiles' AND a.item = p.profile_id::text)
     UNION ALL
@@ -250,29 +254,33 @@ AS $$
       JOIN cdp.match_models m ON m.model_id = a.model_id
      CROSS JOIN LATERAL (SELECT count(*) AS n, min(p.updated_at) AS oldest FROM cdp.profiles p
                           WHERE m.linked_at IS NULL OR p.updated_at >= m.linked_at) c
-     WHERE NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x WHERE x.job = 'matches' AND x.item = m.name)
+     WHERE (jobs IS NULL OR 'matches' = ANY (jobs))
+       AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x WHERE x.job = 'matches' AND x.item = m.name)
     UNION ALL
     SELECT 'computed_traits', c.name, c.trait_id, w.pending, w.oldest
       FROM cdp.computed_traits c
      CROSS JOIN LATERAL cdp.worker_target_pending('computed', c.trait_id, c.refreshed_snapshot,
                                                   c.refreshed_xid, c.refreshed_seq, c.created_at) w
-     WHERE NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x
+     WHERE (jobs IS NULL OR 'computed_traits' = ANY (jobs))
+       AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x
                         WHERE x.job = 'computed_traits' AND x.item = c.name)
     UNION ALL
     SELECT 'segments', s.name, s.segment_id, w.pending, w.oldest
       FROM cdp.segments s
      CROSS JOIN LATERAL cdp.worker_target_pending('segment', s.segment_id, s.refreshed_snapshot,
                                                   s.refreshed_xid, s.refreshed_seq, s.created_at) w
-     WHERE s.realtime
+     WHERE (jobs IS NULL OR 'segments' = ANY (jobs))
+       AND s.realtime
        AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x WHERE x.job = 'segments' AND x.item = s.name)
     UNION ALL
     SELECT 'retention', NULL, NULL, 1::bigint, coalesce(j.last_success + w.retention_interval, now())
       FROM cdp.worker_settings() w
       LEFT JOIN cdp.worker_jobs j ON j.job = 'retention'
-     WHERE w.retention_interval > interval '0'
+     WHERE (jobs IS NULL OR 'retention' = ANY (jobs))
+       AND w.retention_interval > interval '0'
        AND (j.last_success IS NULL OR j.last_success + w.retention_interval <= now())
 $$;
-REVOKE ALL ON FUNCTION cdp.worker_pending() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.worker_pending(text[]) FROM PUBLIC;
 
 CREATE FUNCTION cdp.worker_job_lag()
     RETURNS TABLE (job text, pending bigint, oldest timestamptz)
@@ -536,7 +544,7 @@ DECLARE
     w record;
     t record;
 BEGIN
-    FOR w IN SELECT p.item, p.target FROM cdp.worker_pending() p
+    FOR w IN SELECT p.item, p.target FROM cdp.worker_pending(ARRAY[worker_job_items.job]) p
               WHERE p.job = worker_job_items.job AND p.pending > 0
                 AND NOT cdp.worker_item_waits(p.job, p.item)
               ORDER BY p.target LOOP
@@ -558,7 +566,7 @@ DECLARE
     t record;
     reason CONSTANT text := 'applying retention failed';
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending() p WHERE p.job = 'retention') THEN
+    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending(ARRAY['retention']) p) THEN
         RETURN run;
     END IF;
     t := cdp.worker_try('retention', NULL, 'SELECT cdp.apply_retention($1)', now(), reason);
@@ -643,7 +651,7 @@ BEGIN
     END LOOP;
     PERFORM cdp.prune_profile_changes();
     RETURN out || jsonb_build_object('more', out_of_time OR EXISTS (
-        SELECT 1 FROM cdp.worker_pending() p
+        SELECT 1 FROM cdp.worker_pending(jobs) p
          WHERE p.pending > 0
            AND p.job = ANY (coalesce(jobs, cdp.worker_job_names()))
            AND NOT EXISTS (SELECT 1 FROM cdp.worker_jobs j WHERE j.job = p.job AND j.retry_at > now())
