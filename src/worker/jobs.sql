@@ -566,7 +566,7 @@ DECLARE
     t record;
     reason CONSTANT text := 'applying retention failed';
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending(ARRAY['retention']) p) THEN
+    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending(ARRAY['retention']) p WHERE p.job = 'retention') THEN
         RETURN run;
     END IF;
     t := cdp.worker_try('retention', NULL, 'SELECT cdp.apply_retention($1)', now(), reason);
