@@ -167,12 +167,13 @@ run_once(const char *query, bool *ready)
 }
 
 /*
- * How often, at most, the other jobs run while events are still queued:
+ * How often, at most, the other jobs run while events are still queued
+ * (events are stitched 10,000 to a transaction meanwhile):
  * an incremental refresh covers every change since the last, so fewer,
  * larger refreshes keep up with ingestion where one per stitched batch
  * would hold stitching back.
  */
-#define OTHER_JOBS_PERIOD_MS	1000
+#define OTHER_JOBS_PERIOD_MS	5000
 
 /*
  * One round of work: stitching in a transaction of its own (it holds the
@@ -184,7 +185,7 @@ static bool
 run_round(bool *ready)
 {
 	static TimestampTz others_ran = 0;
-	bool		stitch_more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['stitch'])"
+	bool		stitch_more = run_once("SELECT (cdp.run_pending(10000, jobs => ARRAY['stitch'])"
 									   " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
 	bool		more;
 
