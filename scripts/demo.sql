@@ -267,8 +267,17 @@ SELECT cdp.ingest('web', jsonb_build_object('type', 'track', 'event', 'Product V
          'userId', (SELECT cdp.ident_value(i.ident) FROM cdp.identities i
                      WHERE cdp.ident_kind(i.ident) = 'user_id' ORDER BY i.identity_id LIMIT 1),
          'properties', '{"name": "Demo Sunglasses"}'::jsonb, 'timestamp', '2026-10-31T14:00:00Z')) IS NOT NULL AS event_ingested;
-SELECT pg_sleep(1.5);
-SELECT name, size FROM cdp.segments WHERE name = 'viewed_sunglasses';
+\echo '   ... waiting for the worker (its first round also brings the computed traits up to today):'
+SELECT clock_timestamp() AS t0 \gset
+DO $$
+BEGIN
+    WHILE NOT EXISTS (SELECT 1 FROM cdp.segments WHERE name = 'viewed_sunglasses' AND size > 0)
+          AND clock_timestamp() < now() + interval '120 seconds' LOOP
+        PERFORM pg_sleep(0.2);
+    END LOOP;
+END $$;
+SELECT name, size, (clock_timestamp() - :'t0'::timestamptz)::interval(1) AS seen_after
+  FROM cdp.segments WHERE name = 'viewed_sunglasses';
 SELECT job, worker_state, runs, items, pending, errors, set_aside FROM cdp.worker_status ORDER BY job;
 
 \echo

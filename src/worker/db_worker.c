@@ -194,7 +194,12 @@ run_round(bool *ready)
 	if (stitch_more &&
 		!TimestampDifferenceExceeds(others_ran, GetCurrentTimestamp(), OTHER_JOBS_PERIOD_MS))
 		return true;
-	more = run_once("SELECT (cdp.run_pending(jobs => ARRAY['profiles', 'matches', 'computed_traits',"
+	/*
+	 * A budget of seconds, not run_pending's default second: finding what
+	 * a computed trait or segment has pending can take that second alone,
+	 * and the jobs after it would never get their turn.
+	 */
+	more = run_once("SELECT (cdp.run_pending(time_budget => '30 seconds', jobs => ARRAY['profiles', 'matches', 'computed_traits',"
 					" 'segments', 'retention']) OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
 					ready);
 	others_ran = GetCurrentTimestamp();
