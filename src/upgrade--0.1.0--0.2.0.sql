@@ -75,47 +75,10 @@ BEGIN
 END
 $$;
 
--- Partition bounds are exact UTC months whatever the session's TimeZone
--- and DateStyle; times before 1970 are refused.
-CREATE OR REPLACE FUNCTION cdp.ensure_event_partition(at timestamptz)
-RETURNS regclass
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
-SET DateStyle = 'ISO, YMD'
-AS $$
-DECLARE
-    month_start timestamp := date_trunc('month', at AT TIME ZONE 'UTC');
-    part_name   text := 'events_' || to_char(month_start, 'YYYY_MM');
-    part        regclass;
-BEGIN
-    IF at IS NULL OR isfinite(at) IS NOT TRUE THEN
-        RAISE EXCEPTION 'partition time must be finite' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- Events are never older (see event_parse.c); it also keeps the names
-    -- unique, as to_char writes 4713 BC and 4713 AD alike.
-    IF at < '1970-01-01 00:00:00+00' THEN
-        RAISE EXCEPTION 'partition time is before 1970' USING ERRCODE = 'datetime_field_overflow';
-    END IF;
-    part := to_regclass('cdp.' || quote_ident(part_name));
-    IF part IS NOT NULL THEN
-        RETURN part;
-    END IF;
-    -- Taking the lock also reads the catalog changes committed meanwhile,
-    -- so the second look sees a partition another session just added.
-    LOCK TABLE cdp.events IN SHARE UPDATE EXCLUSIVE MODE;
-    part := to_regclass('cdp.' || quote_ident(part_name));
-    IF part IS NOT NULL THEN
-        RETURN part;
-    END IF;
-    EXECUTE format('CREATE TABLE cdp.%I (LIKE cdp.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS'
-                   ' INCLUDING STORAGE INCLUDING COMPRESSION)', part_name);
-    EXECUTE format('ALTER TABLE cdp.events ATTACH PARTITION cdp.%I FOR VALUES FROM (%L) TO (%L)',
-                   part_name, month_start AT TIME ZONE 'UTC',
-                   (month_start + interval '1 month') AT TIME ZONE 'UTC');
-    RETURN ('cdp.' || quote_ident(part_name))::regclass;
-END
-$$;
+-- cdp.ensure_event_partition is replaced by src/ingest/event_partitions.sql
+-- (after this file): exact UTC month bounds whatever the session's
+-- TimeZone and DateStyle, no times before 1970, and row security on each
+-- new partition.
 
 -- A custom identifier kind in use cannot be deleted.
 CREATE OR REPLACE FUNCTION cdp.identifier_kinds_guard() RETURNS trigger
