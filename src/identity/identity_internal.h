@@ -11,9 +11,28 @@
 
 #include "identity/identity.h"
 
-/* stitch.c */
+/* graph_lock.c: the graph lock, and the finer locks of one stitch. */
 extern void CdpStitchCheckIsolation(void);
-extern void CdpStitchLock(void);
+extern void CdpGraphLockExclusive(void);
+extern bool CdpGraphLockedExclusively(void);
+extern bool CdpGraphLockShared(void);
+extern void CdpGraphUnlockShared(void);
+
+typedef struct CdpFineLocks
+{
+	int			n;				/* tags added */
+	int			acquired;		/* of them, taken by CdpFineLocksAcquire */
+	struct LOCKTAG *tags;
+} CdpFineLocks;
+
+extern int	CdpFineLockLimit(void);
+extern void CdpFineLocksInit(CdpFineLocks *locks, int capacity);
+extern void CdpFineLockIdent(CdpFineLocks *locks, const struct varlena *ident);
+extern void CdpFineLockProfile(CdpFineLocks *locks, int64 profile_id);
+extern void CdpFineLocksSort(CdpFineLocks *locks);
+extern void CdpFineLocksAcquire(CdpFineLocks *locks);
+extern bool CdpFineLocksCover(const CdpFineLocks *held, const CdpFineLocks *wanted);
+extern void CdpFineLocksRelease(CdpFineLocks *locks);
 
 /* stitch_queue.c */
 extern void CdpStitchOwnQueued(int64 first, int32 chunk);

@@ -50,7 +50,7 @@ cdp_link(PG_FUNCTION_ARGS)
 	CdpRequireDistinct(idents[0], idents[1]);
 
 	SPI_connect();
-	CdpStitchLock();
+	CdpGraphLockExclusive();
 	for (int i = 0; i < 2; i++)
 	{
 		CdpIdentity id;
@@ -178,7 +178,7 @@ cdp_unlink(PG_FUNCTION_ARGS)
 	reason = PG_ARGISNULL(2) ? "unlink" : text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	SPI_connect();
-	CdpStitchLock();
+	CdpGraphLockExclusive();
 	x = CdpKnownIdentity(a, "a");
 	y = CdpKnownIdentity(b, "b");
 
@@ -242,7 +242,7 @@ cdp_quarantine(PG_FUNCTION_ARGS)
 	reason = PG_ARGISNULL(1) ? "quarantine" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	SPI_connect();
-	CdpStitchLock();
+	CdpGraphLockExclusive();
 	x = CdpKnownIdentity(PG_GETARG_DATUM(0), "ident");
 	arg = Int64GetDatum(x.identity_id);
 	CdpExecute(CdpPlan(&quarantine_plan,

@@ -530,7 +530,7 @@ cdp_restitch(PG_FUNCTION_ARGS pg_attribute_unused())
 
 	INSTR_TIME_SET_CURRENT(start);
 	SPI_connect();
-	CdpStitchLock();
+	CdpGraphLockExclusive();
 	CdpRestitch(0, "restitch", &result);
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);

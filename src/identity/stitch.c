@@ -22,10 +22,11 @@
  *    fixed number of statements, and the golden records of the profiles
  *    touched are recomputed.
  *
- * Stitching runs under one transaction-level advisory lock, so each
- * stitcher sees everything the previous one committed: two sessions can
- * never make two profiles of one set of identifiers, and no stitcher waits
- * for another while holding something that one needs.
+ * A stitch locks the identifiers it creates and the profiles it reads
+ * (graph_lock.c) before it decides anything, and reads them again once the
+ * locks are held, so it sees everything an earlier stitcher of the same
+ * people committed: two sessions can never make two profiles of one set of
+ * identifiers, while stitchers of different people run side by side.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,7 +35,6 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
-#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -42,65 +42,10 @@
 
 #include "identity/stitch_batch.h"
 
-/* The advisory lock all stitchers share: "cdp" and 1. */
-#define STITCH_LOCK_KEY1	0x00636470
-#define STITCH_LOCK_KEY2	1
-
 static CdpPlanCache lookup_plan;
 static CdpPlanCache limits_plan;
 static CdpPlanCache counts_plan;
 static CdpPlanCache unlinked_plan;
-
-/*
- * CdpStitchCheckIsolation refuses to stitch in a transaction that reads
- * from one snapshot: stitching must see what earlier stitchers committed.
- */
-void
-CdpStitchCheckIsolation(void)
-{
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("identity stitching requires the READ COMMITTED isolation level"),
-				 errhint("Ingest outside REPEATABLE READ and SERIALIZABLE transactions, or turn "
-						 "cdp.inline_stitching off and stitch later with cdp.stitch_pending().")));
-}
-
-/*
- * CdpStitchLock takes the stitching lock for the rest of the transaction.
- * Stitching reads what earlier stitchers committed, so it needs a fresh
- * snapshot per statement: READ COMMITTED.
- */
-static void
-acquire_stitch_lock(void)
-{
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, STITCH_LOCK_KEY1, STITCH_LOCK_KEY2, 2);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-}
-
-void
-CdpStitchLock(void)
-{
-	CdpStitchCheckIsolation();
-	acquire_stitch_lock();
-}
-
-PG_FUNCTION_INFO_V1(cdp_hold_stitching);
-
-/*
- * cdp.hold_stitching() takes the stitching lock for the rest of the
- * transaction, so that no stitching runs beside what the transaction
- * changes (segments.sql: a new segment is seen by every stitch that
- * commits after it, or its first refresh sees that stitch).
- */
-Datum
-cdp_hold_stitching(PG_FUNCTION_ARGS pg_attribute_unused())
-{
-	acquire_stitch_lock();
-	PG_RETURN_VOID();
-}
 
 /* The row of cdp.identifier_kinds for ident's kind. */
 static const CdpIdentKind *
@@ -208,6 +153,92 @@ lookup_nodes(CdpStitchBatch *b)
 		node->profile_id = DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
 		node->quarantined = DatumGetBool(SPI_getbinval(tuple, desc, 4, &isnull));
 	}
+}
+
+/*
+ * The fine locks of what lookup_nodes read: each identifier that is new
+ * (its creator must be alone) and each existing profile (whoever changes
+ * or merges it must be alone), sorted.
+ */
+static void
+fine_locks_of(CdpStitchBatch *b, CdpFineLocks *locks)
+{
+	CdpFineLocksInit(locks, b->nnodes);
+	for (int i = 0; i < b->nnodes; i++)
+	{
+		if (b->nodes[i].identity_id == 0)
+			CdpFineLockIdent(locks, b->nodes[i].ident);
+		else
+			CdpFineLockProfile(locks, b->nodes[i].profile_id);
+	}
+	CdpFineLocksSort(locks);
+}
+
+/* Reads the nodes again, after taking locks. */
+static void
+lookup_nodes_again(CdpStitchBatch *b)
+{
+	for (int i = 0; i < b->nnodes; i++)
+	{
+		b->nodes[i].identity_id = 0;
+		b->nodes[i].profile_id = 0;
+		b->nodes[i].quarantined = false;
+	}
+	lookup_nodes(b);
+}
+
+/*
+ * Looks the nodes up and locks what the stitch will change (graph_lock.c),
+ * so that what it read stays true until it commits.  Whoever creates an
+ * identifier holds its lock, and whoever moves identities into or out of
+ * a profile holds that profile's lock (or the graph lock exclusively).  So
+ * once the locks of what a lookup found are held, a lookup made after
+ * taking them finds the same, or more was changed meanwhile (a profile
+ * merged into another, an identifier created): the stitch then locks what
+ * it finds now instead, and tries again.  A stitch that needs too many
+ * locks, or keeps meeting changes, takes the graph lock exclusively.
+ */
+#define LOCK_ATTEMPTS	8
+
+static void
+lock_and_lookup(CdpStitchBatch *b)
+{
+	CdpFineLocks held;
+	CdpFineLocks wanted;
+	bool		took_share;
+
+	if (CdpGraphLockedExclusively())
+	{
+		lookup_nodes(b);
+		return;
+	}
+	lookup_nodes(b);
+	fine_locks_of(b, &held);
+	if (held.n <= CdpFineLockLimit())
+	{
+		took_share = CdpGraphLockShared();
+		for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++)
+		{
+			CdpFineLocksAcquire(&held);
+			lookup_nodes_again(b);
+			fine_locks_of(b, &wanted);
+			if (CdpFineLocksCover(&held, &wanted))
+				return;
+			CdpFineLocksRelease(&held);
+			held = wanted;
+			if (held.n > CdpFineLockLimit())
+				break;
+		}
+
+		/*
+		 * Taking the graph lock exclusively while holding it in share mode
+		 * would deadlock with another stitcher doing the same.
+		 */
+		if (took_share)
+			CdpGraphUnlockShared();
+	}
+	CdpGraphLockExclusive();
+	lookup_nodes_again(b);
 }
 
 /* Makes the units: one per existing profile, one per new identifier. */
@@ -468,12 +499,12 @@ CdpStitch(CdpStitchEvent *events, int n, CdpStitchStats *stats)
 	b.events = events;
 	b.nevents = n;
 
-	CdpStitchLock();
+	CdpStitchCheckIsolation();
 	load_limits(&b);
 	collect_nodes(&b);
 	if (b.nnodes == 0)
 		return;
-	lookup_nodes(&b);
+	lock_and_lookup(&b);
 	make_units(&b);
 	count_limited(&b);
 	lookup_unlinked(&b);

@@ -3,11 +3,12 @@
  * stitch_defer.c
  *	  Stitching of ingested events when their transaction commits.
  *
- * Stitching serializes on one lock that is held until commit (stitch.c).
- * Taken at ingestion, it would make every other ingesting session wait for
- * as long as the first one keeps its transaction open.  So ingestion only
+ * Stitching locks the profiles and identifiers it changes until commit
+ * (graph_lock.c).  Taken at ingestion, those locks would make every other
+ * session ingesting events of the same people wait for as long as the
+ * first one keeps its transaction open.  So ingestion only
  * remembers the evidence of its new events, and the transaction stitches
- * it all just before it commits (or prepares): the lock is then held for
+ * it all just before it commits (or prepares): the locks are then held for
  * the stitching and the commit itself, however long the transaction ran.
  * Evidence of a rolled-back subtransaction is dropped with it.  Stitching
  * at commit runs with the rights of the owner of the ingest functions (the
@@ -16,7 +17,7 @@
  * The evidence kept for commit is bounded by work_mem: beyond it, the
  * events of the current (sub)transaction go to cdp.stitch_queue, as with
  * cdp.inline_stitching off, and the commit reads them back and stitches
- * them too, so the lock is still taken only at commit.  Queued rows roll
+ * them too, so the locks are still taken only at commit.  Queued rows roll
  * back with the subtransaction that wrote them, as the evidence in memory
  * does.  At commit the events are stitched STITCH_CHUNK at a time, each
  * chunk's memory freed before the next.
@@ -178,6 +179,13 @@ stitch_deferred(void)
 	(void) set_config_option("search_path", "pg_catalog, cdp, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	PushActiveSnapshot(GetTransactionSnapshot());
+
+	/*
+	 * Stitching in several chunks would lock part of the graph per chunk,
+	 * not all at once in one order (graph_lock.c): take it all first.
+	 */
+	if (first_queued != 0 || n > STITCH_CHUNK)
+		CdpGraphLockExclusive();
 	if (first_queued != 0)
 		CdpStitchOwnQueued(first_queued, STITCH_CHUNK);
 	first_queued = 0;

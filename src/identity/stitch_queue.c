@@ -200,7 +200,7 @@ cdp_stitch_pending(PG_FUNCTION_ARGS)
 				 errmsg("max_events must be at least 1")));
 
 	SPI_connect();
-	CdpStitchLock();
+	CdpGraphLockExclusive();
 	arg = Int32GetDatum(max_events);
 	n = read_queue(queue_plan(false), &arg, false, &events, &done, &nread, &last);
 	CdpStitch(events, n, &stats);
