@@ -12,8 +12,11 @@
 # 3. Unthrottled, 20 s, 4 sessions: the ingest rate with deferred
 #    stitching and the rate at which the worker stitches meanwhile (the
 #    highest sustainable rate is the lower of the two).
-# 4. Stitching at commit, unthrottled, 1 session against 4: how much the
-#    single stitching lock holds concurrent ingestion back.
+# 4. Stitching at commit, unthrottled, 1 session against 4, and 4 sessions
+#    that each take the graph lock exclusively (cdp.hold_stitching(), as
+#    every stitch did before stitching locked only the profiles and
+#    identifiers it changes): what the finer locks give concurrent
+#    ingestion.
 set -euo pipefail
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -51,15 +54,23 @@ SELECT cdp.ingest_batch('bench', (SELECT jsonb_agg(jsonb_build_object(
     FROM generate_series(1, 10) g));
 SQL
 
-# run PHASE STITCHING CLIENTS SECONDS [RATE]: pgbench (and the sampler).
+# The same, each transaction holding the graph lock exclusively.
+{
+	echo 'BEGIN;'
+	echo 'SELECT cdp.hold_stitching();'
+	cat "$dir/ingest.sql"
+	echo 'COMMIT;'
+} >"$dir/ingest_graph_lock.sql"
+
+# run PHASE STITCHING CLIENTS SECONDS [RATE [SCRIPT]]: pgbench (and the sampler).
 run() {
-	local phase=$1 stitching=$2 clients=$3 seconds=$4 rate=${5:-}
+	local phase=$1 stitching=$2 clients=$3 seconds=$4 rate=${5:-} script=${6:-ingest}
 	local before stitched_before
 	before=$(q -At -c "SELECT count(*) FROM cdp.events")
 	stitched_before=$(q -At -c "SELECT count(*) FROM cdp.events e WHERE NOT EXISTS (SELECT 1 FROM cdp.stitch_queue s WHERE s.event_id = e.event_id)")
 	q -c "CALL sample_lag('$phase', $seconds)" &
 	local sampler=$!
-	PGOPTIONS="-c cdp.inline_stitching=$stitching" pgbench -n -f "$dir/ingest.sql" -c "$clients" -j "$clients" \
+	PGOPTIONS="-c cdp.inline_stitching=$stitching" pgbench -n -f "$dir/$script.sql" -c "$clients" -j "$clients" \
 		-T "$seconds" ${rate:+-R "$rate"} >"$dir/$phase.out" 2>&1
 	wait "$sampler"
 	q -c "INSERT INTO phases SELECT '$phase', count(*) - $before, $seconds,
@@ -85,6 +96,7 @@ drain
 run deferred_max off 4 20
 drain
 run inline_1_session on 1 20
+run inline_4_sessions_one_lock on 4 20 '' ingest_graph_lock
 run inline_4_sessions on 4 20
 
 q <<'SQL'
@@ -104,9 +116,12 @@ SELECT (SELECT count(*) FROM cdp.stitch_queue) AS still_queued,
        (SELECT count(*) FROM cdp.events WHERE cdp.resolve(anchor) IS NULL) AS unresolved_events,
        (SELECT size FROM cdp.segments WHERE name = 'viewers') AS viewers,
        (SELECT count(DISTINCT anchor) FROM cdp.events) AS people_with_events;
-\echo Stitching at commit, 1 session against 4 (the single stitching lock):
-SELECT a.events_per_s AS one_session, b.events_per_s AS four_sessions,
-       (b.events_per_s::numeric / a.events_per_s)::numeric(5,2) AS speedup
+\echo Stitching at commit: 1 session, 4 sessions, and 4 sessions each holding the graph lock exclusively (events/s):
+SELECT a.events_per_s::int AS one_session, b.events_per_s::int AS four_sessions,
+       c.events_per_s::int AS four_sessions_one_lock,
+       (b.events_per_s::numeric / a.events_per_s)::numeric(5,2) AS four_vs_one,
+       (b.events_per_s::numeric / c.events_per_s)::numeric(5,2) AS fine_vs_one_lock
   FROM (SELECT events / seconds AS events_per_s FROM phases WHERE phase = 'inline_1_session') a,
-       (SELECT events / seconds AS events_per_s FROM phases WHERE phase = 'inline_4_sessions') b;
+       (SELECT events / seconds AS events_per_s FROM phases WHERE phase = 'inline_4_sessions') b,
+       (SELECT events / seconds AS events_per_s FROM phases WHERE phase = 'inline_4_sessions_one_lock') c;
 SQL
