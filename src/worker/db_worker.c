@@ -4,7 +4,8 @@
  *	  A database's worker: connects to the database as the bootstrap
  *	  superuser (it must see every profile, whatever row security shows
  *	  sessions), and calls cdp.run_pending() in one short transaction
- *	  after another while it reports more work.  Then it waits a moment
+ *	  after another while it reports more work: a batch of stitching,
+ *	  then one of the other jobs in turn.  Then it waits a moment
  *	  for a transaction to announce more (its latch), and exits when none
  *	  does; the launcher starts it again when work is announced or
  *	  cdp.naptime passes.
@@ -166,44 +167,51 @@ run_once(const char *query, bool *ready)
 	return more;
 }
 
-/*
- * How often, at most, the other jobs run while events are still queued
- * (events are stitched 10,000 to a transaction meanwhile):
- * an incremental refresh covers every change since the last, so fewer,
- * larger refreshes keep up with ingestion where one per stitched batch
- * would hold stitching back.
- */
-#define OTHER_JOBS_PERIOD_MS	5000
+/* The jobs other than stitching, one per round in turn. */
+static const char *const other_jobs[] = {
+	"profiles", "matches", "computed_traits", "segments", "retention"
+};
 
 /*
- * One round of work: stitching in a transaction of its own (it holds the
- * stitching lock until its commit, which ingestion at commit waits for),
- * then the other jobs, unless events are still queued and they ran less
- * than OTHER_JOBS_PERIOD_MS ago.  Returns whether any has more.
+ * One round of work: a batch of stitching in a transaction of its own (it
+ * holds the graph lock until its commit, which stitching at commit in
+ * other sessions waits for), then the next of the other jobs in a
+ * transaction of its own.  Taking the other jobs one at a time keeps
+ * stitching from waiting for all of them, and gives each its turn
+ * however long another takes to find its pending work; the turn is kept
+ * in the slot, as workers come and go.  Returns whether any may have
+ * more: false once a whole turn of rounds found nothing left.
  */
 static bool
 run_round(bool *ready)
 {
-	static TimestampTz others_ran = 0;
+	static int	rounds_without_more = 0;
+	int			job;
 	bool		stitch_more = run_once("SELECT (cdp.run_pending(10000, jobs => ARRAY['stitch'])"
 									   " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
+	char	   *query;
 	bool		more;
 
 	if (!*ready)
 		return false;
-	if (stitch_more &&
-		!TimestampDifferenceExceeds(others_ran, GetCurrentTimestamp(), OTHER_JOBS_PERIOD_MS))
-		return true;
+
 	/*
-	 * A budget of seconds, not run_pending's default second: finding what
-	 * a computed trait or segment has pending can take that second alone,
-	 * and the jobs after it would never get their turn.
+	 * A budget of seconds: an incremental refresh covers every change
+	 * since the last, so fewer, larger refreshes keep up with ingestion.
 	 */
-	more = run_once("SELECT (cdp.run_pending(time_budget => '30 seconds', jobs => ARRAY['profiles', 'matches', 'computed_traits',"
-					" 'segments', 'retention']) OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool",
-					ready);
-	others_ran = GetCurrentTimestamp();
-	return stitch_more || more;
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	job = my_slot->next_job % lengthof(other_jobs);
+	my_slot->next_job = (job + 1) % lengthof(other_jobs);
+	LWLockRelease(cdp_worker_shared->lock);
+	query = psprintf("SELECT (cdp.run_pending(time_budget => '2 seconds', jobs => ARRAY['%s'])"
+					 " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", other_jobs[job]);
+	more = run_once(query, ready) || stitch_more;
+	pfree(query);
+	rounds_without_more = more ? 0 : rounds_without_more + 1;
+	if (rounds_without_more < (int) lengthof(other_jobs))
+		return true;
+	rounds_without_more = 0;
+	return false;
 }
 
 void

@@ -39,6 +39,7 @@ typedef struct CdpWorkerSlot
 	int64		runs;			/* cdp.run_pending() calls since server start */
 	int64		failures;		/* workers that ended in an error */
 	int			consecutive_failures;	/* for the launcher's backoff */
+	int			next_job;		/* db_worker.c: the job other than stitching to run next */
 } CdpWorkerSlot;
 
 typedef struct CdpWorkerShared
