@@ -44,6 +44,16 @@ graph_lock_tag(LOCKTAG *tag)
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, GRAPH_LOCK_KEY1, GRAPH_LOCK_KEY2, GRAPH_LOCK_CLASS);
 }
 
+/* Takes the graph lock in mode until the transaction ends. */
+static LockAcquireResult
+acquire_graph_lock(LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	graph_lock_tag(&tag);
+	return LockAcquire(&tag, mode, false, false);
+}
+
 /*
  * CdpStitchCheckIsolation refuses to stitch in a transaction that reads
  * from one snapshot: stitching must see what earlier stitchers committed.
@@ -67,11 +77,8 @@ CdpStitchCheckIsolation(void)
 void
 CdpGraphLockExclusive(void)
 {
-	LOCKTAG		tag;
-
 	CdpStitchCheckIsolation();
-	graph_lock_tag(&tag);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	(void) acquire_graph_lock(ExclusiveLock);
 }
 
 PG_FUNCTION_INFO_V1(cdp_hold_stitching);
@@ -86,10 +93,7 @@ PG_FUNCTION_INFO_V1(cdp_hold_stitching);
 Datum
 cdp_hold_stitching(PG_FUNCTION_ARGS pg_attribute_unused())
 {
-	LOCKTAG		tag;
-
-	graph_lock_tag(&tag);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	(void) acquire_graph_lock(ExclusiveLock);
 	PG_RETURN_VOID();
 }
 
@@ -110,10 +114,7 @@ CdpGraphLockedExclusively(void)
 bool
 CdpGraphLockShared(void)
 {
-	LOCKTAG		tag;
-
-	graph_lock_tag(&tag);
-	return LockAcquire(&tag, ShareLock, false, false) != LOCKACQUIRE_ALREADY_HELD;
+	return acquire_graph_lock(ShareLock) != LOCKACQUIRE_ALREADY_HELD;
 }
 
 /* Gives back the share CdpGraphLockShared took. */
@@ -141,7 +142,6 @@ void
 CdpFineLocksInit(CdpFineLocks *locks, int capacity)
 {
 	locks->n = 0;
-	locks->acquired = 0;
 	locks->tags = palloc(Max(capacity, 1) * sizeof(LOCKTAG));
 }
 
@@ -206,10 +206,7 @@ void
 CdpFineLocksAcquire(CdpFineLocks *locks)
 {
 	for (int i = 0; i < locks->n; i++)
-	{
 		(void) LockAcquire(&locks->tags[i], ExclusiveLock, false, false);
-		locks->acquired = i + 1;
-	}
 }
 
 /* Whether the sorted set held includes every lock of the sorted set wanted. */
@@ -237,8 +234,7 @@ CdpFineLocksCover(const CdpFineLocks *held, const CdpFineLocks *wanted)
 void
 CdpFineLocksRelease(CdpFineLocks *locks)
 {
-	for (int i = 0; i < locks->acquired; i++)
+	for (int i = 0; i < locks->n; i++)
 		LockRelease(&locks->tags[i], ExclusiveLock, false);
 	locks->n = 0;
-	locks->acquired = 0;
 }

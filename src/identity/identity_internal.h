@@ -20,8 +20,7 @@ extern void CdpGraphUnlockShared(void);
 
 typedef struct CdpFineLocks
 {
-	int			n;				/* tags added */
-	int			acquired;		/* of them, taken by CdpFineLocksAcquire */
+	int			n;				/* tags added (after CdpFineLocksSort: distinct) */
 	struct LOCKTAG *tags;
 } CdpFineLocks;
 

@@ -127,21 +127,36 @@ collect_nodes(CdpStitchBatch *b)
 	}
 }
 
-/* Reads the nodes that are known identities, with their profiles. */
-static void
-lookup_nodes(CdpStitchBatch *b)
+/* The nodes' identifiers as a cdp.ident[], for lookup_nodes. */
+static Datum
+node_idents(CdpStitchBatch *b)
 {
 	Datum	   *idents = palloc(Max(b->nnodes, 1) * sizeof(Datum));
-	Datum		arg;
-	Oid			argtype = get_array_type(CdpTypeOid("ident"));
 
 	for (int i = 0; i < b->nnodes; i++)
 		idents[i] = PointerGetDatum(b->nodes[i].ident);
-	arg = CdpDatumArray(idents, b->nnodes, CdpTypeOid("ident"));
+	return CdpDatumArray(idents, b->nnodes, CdpTypeOid("ident"));
+}
+
+/*
+ * Reads which nodes (idents, from node_idents) are known identities, with
+ * their profiles; the others are new.
+ */
+static void
+lookup_nodes(CdpStitchBatch *b, Datum idents)
+{
+	Oid			argtype = get_array_type(CdpTypeOid("ident"));
+
+	for (int i = 0; i < b->nnodes; i++)
+	{
+		b->nodes[i].identity_id = 0;
+		b->nodes[i].profile_id = 0;
+		b->nodes[i].quarantined = false;
+	}
 	CdpExecute(CdpPlan(&lookup_plan,
 					   "SELECT ident, identity_id, profile_id, quarantined FROM cdp.identities"
 					   " WHERE ident = ANY ($1)", 1, &argtype),
-			   &arg, SPI_OK_SELECT);
+			   &idents, SPI_OK_SELECT);
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[r];
@@ -174,19 +189,6 @@ fine_locks_of(CdpStitchBatch *b, CdpFineLocks *locks)
 	CdpFineLocksSort(locks);
 }
 
-/* Reads the nodes again, after taking locks. */
-static void
-lookup_nodes_again(CdpStitchBatch *b)
-{
-	for (int i = 0; i < b->nnodes; i++)
-	{
-		b->nodes[i].identity_id = 0;
-		b->nodes[i].profile_id = 0;
-		b->nodes[i].quarantined = false;
-	}
-	lookup_nodes(b);
-}
-
 /*
  * Looks the nodes up and locks what the stitch will change (graph_lock.c),
  * so that what it read stays true until it commits.  Whoever creates an
@@ -203,16 +205,14 @@ lookup_nodes_again(CdpStitchBatch *b)
 static void
 lock_and_lookup(CdpStitchBatch *b)
 {
+	Datum		idents = node_idents(b);
 	CdpFineLocks held;
 	CdpFineLocks wanted;
 	bool		took_share;
 
+	lookup_nodes(b, idents);
 	if (CdpGraphLockedExclusively())
-	{
-		lookup_nodes(b);
 		return;
-	}
-	lookup_nodes(b);
 	fine_locks_of(b, &held);
 	if (held.n <= CdpFineLockLimit())
 	{
@@ -220,7 +220,7 @@ lock_and_lookup(CdpStitchBatch *b)
 		for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++)
 		{
 			CdpFineLocksAcquire(&held);
-			lookup_nodes_again(b);
+			lookup_nodes(b, idents);
 			fine_locks_of(b, &wanted);
 			if (CdpFineLocksCover(&held, &wanted))
 				return;
@@ -238,7 +238,7 @@ lock_and_lookup(CdpStitchBatch *b)
 			CdpGraphUnlockShared();
 	}
 	CdpGraphLockExclusive();
-	lookup_nodes_again(b);
+	lookup_nodes(b, idents);
 }
 
 /* Makes the units: one per existing profile, one per new identifier. */

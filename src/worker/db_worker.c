@@ -200,7 +200,7 @@ run_round(bool *ready)
 	 * since the last, so fewer, larger refreshes keep up with ingestion.
 	 */
 	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
-	job = my_slot->next_job % lengthof(other_jobs);
+	job = my_slot->next_job;
 	my_slot->next_job = (job + 1) % lengthof(other_jobs);
 	LWLockRelease(cdp_worker_shared->lock);
 	query = psprintf("SELECT (cdp.run_pending(time_budget => '2 seconds', jobs => ARRAY['%s'])"
