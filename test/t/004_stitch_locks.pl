@@ -34,42 +34,47 @@ $node->safe_psql('postgres', q{
 
 my $seq = 0;
 
-# Starts from three people: a; b and c@; d.
-sub reset_graph
+sub empty_graph
 {
 	$node->safe_psql('postgres', q{
 		TRUNCATE cdp.identities, cdp.identity_edges, cdp.profiles, cdp.profile_aliases, cdp.merge_log,
 		         cdp.trait_values, cdp.events, cdp.ingested_messages;
 	});
+}
+
+# Starts from three people: a; b and c@; d.  Then stitches $held_sql's
+# events in a transaction that it prepares, keeping its locks.
+sub hold_stitch
+{
+	my ($held_sql) = @_;
+	empty_graph();
 	$seq++;
 	$node->safe_psql('postgres', qq{
 		SELECT ev('s$seq-1', 'a', NULL), ev('s$seq-2', 'b', 'c\@example.com'), ev('s$seq-3', 'd', NULL);
 	});
+	$node->safe_psql('postgres', "BEGIN; $held_sql; PREPARE TRANSACTION 'held'");
 }
 
-# Stitches $sql's events in a transaction that it prepares, keeping its locks.
-sub prepare_stitch
+# With $held_sql's stitch held, runs $sql in a session of its own, which
+# must wait for a lock of class $class (2 the graph lock, 3 an
+# identifier, 4 a profile); then lets the held stitch commit, and checks
+# that the people are $people once both are done.
+sub meets_held_stitch
 {
-	my ($sql) = @_;
-	$node->safe_psql('postgres', "BEGIN; $sql; PREPARE TRANSACTION 'held'");
-}
-
-# Runs $sql in a session of its own, and waits until it waits for a lock
-# of class $class (2 the graph lock, 3 an identifier, 4 a profile).
-sub blocked_session
-{
-	my ($sql, $class) = @_;
+	my ($held_sql, $sql, $class, $people, $name) = @_;
+	hold_stitch($held_sql);
 	my $session = $node->background_psql('postgres');
 	$session->query_until(qr/sent/, "\\echo sent\n$sql;\n");
 	ok( $node->poll_query_until('postgres',
 			"SELECT count(*) = 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND objsubid = $class"),
-		"waits for the lock of class $class");
-	return $session;
+		"$name: waits for the lock of class $class");
+	$node->safe_psql('postgres', "COMMIT PREPARED 'held'");
+	$session->quit;
+	is($node->safe_psql('postgres', 'SELECT people()'), $people, $name);
 }
 
 # Stitching other people goes on while a stitch holds its locks.
-reset_graph();
-prepare_stitch("SELECT ev('m1', 'a', 'c\@example.com')");
+hold_stitch("SELECT ev('m1', 'a', 'c\@example.com')");
 is( $node->safe_psql('postgres',
 		"SET statement_timeout = '20s'; SELECT ev('m2', 'x', 'y\@example.com')"),
 	't', 'other people stitch beside a held stitch');
@@ -79,41 +84,24 @@ is($node->safe_psql('postgres', 'SELECT people()'),
 
 # A session meeting the profile of c@, which the held stitch merges into
 # a's, waits for it, then joins d to the merged profile.
-reset_graph();
-prepare_stitch("SELECT ev('m1', 'a', 'c\@example.com')");
-my $session = blocked_session("SELECT ev('m2', 'd', 'c\@example.com')", 4);
-$node->safe_psql('postgres', "COMMIT PREPARED 'held'");
-$session->quit;
-is($node->safe_psql('postgres', 'SELECT people()'),
+meets_held_stitch("SELECT ev('m1', 'a', 'c\@example.com')", "SELECT ev('m2', 'd', 'c\@example.com')", 4,
 	'a b c@example.com d', 'a stitch that met a merge retries into the merged profile');
 
 # A session meeting the identifier n@, which the held stitch creates in
 # a's profile, waits for it, then joins d to that profile.
-reset_graph();
-prepare_stitch("SELECT ev('m1', 'a', 'n\@example.com')");
-$session = blocked_session("SELECT ev('m2', 'd', 'n\@example.com')", 3);
-$node->safe_psql('postgres', "COMMIT PREPARED 'held'");
-$session->quit;
-is($node->safe_psql('postgres', 'SELECT people()'),
+meets_held_stitch("SELECT ev('m1', 'a', 'n\@example.com')", "SELECT ev('m2', 'd', 'n\@example.com')", 3,
 	'a d n@example.com | b c@example.com', 'a stitch that met a new identifier joins its profile');
 
 # A change to the whole graph waits for every stitch, and sees it.
-reset_graph();
-prepare_stitch("SELECT ev('m1', 'a', 'n\@example.com')");
-$session = blocked_session("SELECT cdp.unlink('anonymous_id:a', 'email:n\@example.com')", 2);
-$node->safe_psql('postgres', "COMMIT PREPARED 'held'");
-$session->quit;
-is($node->safe_psql('postgres', 'SELECT people()'),
+meets_held_stitch("SELECT ev('m1', 'a', 'n\@example.com')",
+	"SELECT cdp.unlink('anonymous_id:a', 'email:n\@example.com')", 2,
 	'a | b c@example.com | d | n@example.com', 'unlink waited for the stitch and undid its link');
 
 # Four sessions, 20,000 events that each join two of 3,000 identifiers
 # (an anonymous id and an email), chaining people into ever larger
 # profiles: no session fails or deadlocks, and a rebuild of the graph from
 # its links moves nothing.
-$node->safe_psql('postgres', q{
-	TRUNCATE cdp.identities, cdp.identity_edges, cdp.profiles, cdp.profile_aliases, cdp.merge_log,
-	         cdp.trait_values, cdp.events, cdp.ingested_messages;
-});
+empty_graph();
 $node->pgbench(
 	'--no-vacuum --client=4 --jobs=4 --transactions=500',
 	0,
