@@ -146,6 +146,30 @@ SELECT count(*) AS queued FROM cdp.stitch_queue;
 SELECT pg_temp.did(cdp.run_pending(), 'stitch');
 SELECT cdp.resolve('user_id:u7') IS NOT NULL AS u7_stitched, count(*) AS set_aside FROM cdp.worker_set_aside;
 
+-- A queued event that is not found (as by a statement planned before a
+-- concurrent ingestion attached the event's partition): a failure of that
+-- event, retried, and set aside after cdp.worker_max_tries; the failure
+-- of an event no longer queued is forgotten.
+INSERT INTO cdp.stitch_queue (event_id, occurred_at)
+VALUES (-1, '2026-03-31T15:00:00Z'), (-2, '2026-03-31T15:00:00Z');
+SELECT pg_temp.did(cdp.run_pending(), 'stitch');
+SELECT item, tries, sqlstate, reason FROM cdp.worker_item_failures WHERE job = 'stitch' ORDER BY item;
+DELETE FROM cdp.stitch_queue WHERE event_id = -2;
+SELECT pg_temp.did(cdp.run_pending(), 'stitch');
+SELECT pg_temp.did(cdp.run_pending(), 'stitch');
+SELECT item, tries FROM cdp.worker_item_failures WHERE job = 'stitch';
+SELECT item, tries, sqlstate, reason FROM cdp.worker_set_aside WHERE job = 'stitch';
+SELECT count(*) AS queued FROM cdp.stitch_queue;
+DELETE FROM cdp.worker_set_aside WHERE job = 'stitch';
+
+-- While a missing event waits for its retry, the queue is no more work.
+SET cdp.worker_retry_delay = '1h';
+INSERT INTO cdp.stitch_queue (event_id, occurred_at) VALUES (-3, '2026-03-31T15:00:00Z');
+SELECT pg_temp.did(cdp.run_pending(), 'stitch');
+SELECT pg_temp.did(cdp.run_pending(), 'stitch');
+DELETE FROM cdp.stitch_queue WHERE event_id = -3;
+RESET cdp.worker_retry_delay;
+
 -- Backoff: after a failure the job waits cdp.worker_retry_delay, and
 -- while it waits its work does not count as "more".
 SET cdp.worker_retry_delay = '1h';
@@ -169,6 +193,10 @@ SELECT job, pending FROM cdp.worker_job_lag() WHERE job = 'retention';
 -- Idempotent: nothing left to do.
 SELECT cdp.run_pending();
 SELECT * FROM cdp.worker_job_lag();
+
+-- It has made this month's and the next month's partitions ahead.
+SELECT count(*) AS partitions_made_ahead FROM unnest(ARRAY[now(), now() + interval '1 month']) m
+ WHERE to_regclass('cdp.events_' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM')) IS NOT NULL;
 
 -- Configuration errors.
 SELECT cdp.set_segment_realtime('nope', true);

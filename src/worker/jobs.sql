@@ -20,6 +20,11 @@
 -- cdp.retry_set_aside().  What failed is rolled back with its
 -- subtransaction.  Errors are kept as SQLSTATE and a fixed description:
 -- an error message may quote personal data, so none is stored.
+--
+-- cdp.run_pending() and cdp.worker_job_lag() run with JIT off: their plans
+-- hold every job's look-up of pending work, whose estimated cost passes
+-- jit_above_cost on a few hundred thousand profiles though each look-up
+-- takes milliseconds; compiling took 1 to 2 s per call, more than the work.
 
 CREATE FUNCTION cdp.worker_settings(OUT retention_interval interval, OUT max_tries integer,
                                     OUT retry_delay interval, OUT max_retry_delay interval)
@@ -286,6 +291,7 @@ CREATE FUNCTION cdp.worker_job_lag()
     RETURNS TABLE (job text, pending bigint, oldest timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
+SET jit = off
 AS $$
     SELECT j.job, coalesce(sum(w.pending) FILTER (WHERE w.pending > 0), 0)::bigint,
            min(w.oldest) FILTER (WHERE w.pending > 0)
@@ -443,7 +449,12 @@ REVOKE ALL ON FUNCTION cdp.worker_record(text, cdp.worker_run) FROM PUBLIC;
 -- Up to batch queued events, oldest first.  When the batch fails, the
 -- events are stitched one at a time to find the one that fails: the queue
 -- is stitched in order, so a failing event blocks those after it until
--- it is set aside.  A queue row whose event is gone is set aside at once.
+-- it is set aside.  A queue row whose event is not found counts as a
+-- failure of that event, retried like any: a statement planned before a
+-- concurrent ingestion attached the event's partition (which takes only
+-- SHARE UPDATE EXCLUSIVE on cdp.events) does not scan it, though its
+-- snapshot sees the queue row; the next transaction finds the event.
+-- Failures of events no longer queued are forgotten.
 CREATE FUNCTION cdp.worker_job_stitch(batch integer, deadline timestamptz) RETURNS cdp.worker_run
 LANGUAGE plpgsql
 SET search_path = pg_catalog, cdp, pg_temp
@@ -453,19 +464,19 @@ DECLARE
     t record;
     head bigint;
     reason CONSTANT text := 'stitching the queued event failed';
+    missing CONSTANT text := 'the queued event was not found';
 BEGIN
+    DELETE FROM cdp.worker_item_failures f
+     WHERE f.job = 'stitch'
+       AND NOT EXISTS (SELECT 1 FROM cdp.stitch_queue q WHERE q.event_id = f.item::bigint);
     FOR head IN SELECT q.event_id
                   FROM (SELECT * FROM cdp.stitch_queue ORDER BY event_id LIMIT batch) q
                  WHERE NOT EXISTS (SELECT 1 FROM cdp.events e
-                                    WHERE e.event_id = q.event_id AND e.occurred_at = q.occurred_at) LOOP
-        INSERT INTO cdp.worker_set_aside (job, item, tries, sqlstate, reason, set_aside_at)
-        VALUES ('stitch', head::text, 1, 'P0002', 'the queued event does not exist', now())
-        ON CONFLICT ON CONSTRAINT worker_set_aside_pkey DO NOTHING;
-        DELETE FROM cdp.stitch_queue q WHERE q.event_id = head;
-        run.errors := run.errors + 1;
-        run.set_aside := run.set_aside + 1;
-        run.state := 'P0002';
-        run.reason := 'the queued event does not exist';
+                                    WHERE e.event_id = q.event_id AND e.occurred_at = q.occurred_at)
+                   AND NOT cdp.worker_item_waits('stitch', q.event_id::text) LOOP
+        run := cdp.worker_count(run, CASE WHEN cdp.worker_item_failed('stitch', head::text, 'P0002', missing)
+                                          THEN 'set aside' ELSE 'failed' END,
+                                0, 'P0002', missing);
     END LOOP;
     IF NOT EXISTS (SELECT 1 FROM cdp.stitch_queue) THEN
         RETURN run;
@@ -607,6 +618,7 @@ CREATE FUNCTION cdp.run_pending(batch_size integer DEFAULT 1000,
                                 jobs text[] DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, cdp, pg_temp
+SET jit = off
 AS $$
 DECLARE
     deadline timestamptz := clock_timestamp() + time_budget;
@@ -627,6 +639,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'The jobs: stitch, profiles, matches, computed_traits, segments, retention.';
     END IF;
+    -- This month's and the next month's partitions of cdp.events, made
+    -- ahead.  Made by an ingestion, a month's partition is attached while
+    -- statements of other transactions planned before that commits do not
+    -- scan it (ATTACH takes SHARE UPDATE EXCLUSIVE), so a refresh running
+    -- then could miss the month's first events.
+    PERFORM cdp.ensure_event_partition(m) FROM unnest(ARRAY[now(), now() + interval '1 month']) m;
     FOREACH current_job IN ARRAY cdp.worker_job_names() LOOP
         CONTINUE WHEN current_job <> ALL (coalesce(jobs, cdp.worker_job_names()));
         skipped := CASE
@@ -655,7 +673,10 @@ BEGIN
          WHERE p.pending > 0
            AND p.job = ANY (coalesce(jobs, cdp.worker_job_names()))
            AND NOT EXISTS (SELECT 1 FROM cdp.worker_jobs j WHERE j.job = p.job AND j.retry_at > now())
-           AND (p.item IS NULL OR NOT cdp.worker_item_waits(p.job, p.item))));
+           AND (p.item IS NULL OR NOT cdp.worker_item_waits(p.job, p.item))
+           -- queued events that wait for a retry are no more work yet
+           AND (p.job <> 'stitch' OR EXISTS (SELECT 1 FROM cdp.stitch_queue q
+                                              WHERE NOT cdp.worker_item_waits('stitch', q.event_id::text)))));
 END
 $$;
 COMMENT ON FUNCTION cdp.run_pending(integer, interval, text[]) IS
