@@ -154,9 +154,18 @@ extern void CdpBulkInsertRow(CdpBulkInsert *bulk, const Datum *values,
 extern void CdpBulkInsertEnd(CdpBulkInsert *bulk);
 
 
-/* work_notice.c: work left for the background worker by this transaction */
-extern void CdpAnnounceWork(void);
-extern bool CdpTakeAnnouncedWork(void);
+/*
+ * work_notice.c: work left for the background workers by this transaction.
+ * A flag per kind of worker (src/worker), bit k for kind k.
+ */
+typedef enum CdpWork
+{
+	CDP_WORK_STITCH = 1 << 0,	/* events queued for stitching */
+	CDP_WORK_JOBS = 1 << 1		/* changed profiles: traits, matches, segments */
+} CdpWork;
+
+extern void CdpAnnounceWork(int work);
+extern int	CdpTakeAnnouncedWork(void);
 
 
 /* digest.c */

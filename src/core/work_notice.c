@@ -13,24 +13,27 @@
 
 #include "core/core.h"
 
-static bool work_announced = false;
+static int	work_announced = 0;
 
-/* CdpAnnounceWork notes that this transaction leaves work behind. */
+/*
+ * CdpAnnounceWork notes that this transaction leaves work behind: work,
+ * CdpWork flags, says for which of the database's workers.
+ */
 void
-CdpAnnounceWork(void)
+CdpAnnounceWork(int work)
 {
-	work_announced = true;
+	work_announced |= work;
 }
 
 /*
- * CdpTakeAnnouncedWork returns whether work was announced since the last
- * call, and forgets it (called at the end of every transaction).
+ * CdpTakeAnnouncedWork returns the work announced since the last call (0:
+ * none), and forgets it (called at the end of every transaction).
  */
-bool
+int
 CdpTakeAnnouncedWork(void)
 {
-	bool		announced = work_announced;
+	int			announced = work_announced;
 
-	work_announced = false;
+	work_announced = 0;
 	return announced;
 }

@@ -59,12 +59,17 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		evidence[m].consent = e->has_consent;
 		m++;
 	}
-	if (cdp_inline_stitching)
-		CdpStitchAtCommit(evidence, m);
-	else
-		CdpStitchEnqueue(evidence, m);
 	/* Queued events, or profiles whose segments may change. */
-	CdpAnnounceWork();
+	if (cdp_inline_stitching)
+	{
+		CdpStitchAtCommit(evidence, m);
+		CdpAnnounceWork(CDP_WORK_JOBS);
+	}
+	else
+	{
+		CdpStitchEnqueue(evidence, m);
+		CdpAnnounceWork(CDP_WORK_STITCH);
+	}
 }
 
 /*

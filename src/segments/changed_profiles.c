@@ -43,5 +43,5 @@ CdpLogChangedProfiles(const int64 *profile_ids, int n)
 					   1, &argtype),
 			   &arg, SPI_OK_INSERT);
 	if (SPI_processed > 0)
-		CdpAnnounceWork();
+		CdpAnnounceWork(CDP_WORK_JOBS);
 }

@@ -1,14 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * db_worker.c
- *	  A database's worker: connects to the database as the bootstrap
- *	  superuser (it must see every profile, whatever row security shows
- *	  sessions), and calls cdp.run_pending() in one short transaction
- *	  after another while it reports more work: a batch of stitching,
- *	  then one of the other jobs in turn.  Then it waits a moment
- *	  for a transaction to announce more (its latch), and exits when none
- *	  does; the launcher starts it again when work is announced or
- *	  cdp.naptime passes.
+ *	  A database's worker of one kind: connects to the database as the
+ *	  bootstrap superuser (it must see every profile, whatever row
+ *	  security shows sessions), and calls cdp.run_pending() in one short
+ *	  transaction after another while it reports more work: batches of
+ *	  stitching for the stitch worker, the other jobs in turn for the jobs
+ *	  worker.  Then it waits a moment for a transaction to announce more
+ *	  (its latch), and exits when none does; the launcher starts it again
+ *	  when work is announced or cdp.naptime passes.
  *
  * Each call is a transaction of its own: what a call did is committed or,
  * on an error, not done at all, so killing the worker at any point loses
@@ -87,13 +87,16 @@ leave_slot(int code, Datum arg pg_attribute_unused())
 		SetLatch(cdp_worker_shared->launcher_latch);
 }
 
-/* Takes the slot of this database (the launcher made it). */
-static bool
-take_slot(Oid dboid)
+/* Takes slot i (the launcher made it); returns its database. */
+static Oid
+take_slot(int i)
 {
+	Oid			dboid;
+
 	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
-	my_slot = CdpWorkerSlotOf(dboid);
-	if (my_slot != NULL && my_slot->pid == 0)
+	my_slot = &cdp_worker_shared->slots[i];
+	dboid = my_slot->dboid;
+	if (OidIsValid(dboid) && my_slot->pid == 0)
 	{
 		my_slot->pid = MyProcPid;
 		my_slot->latch = MyLatch;
@@ -102,7 +105,7 @@ take_slot(Oid dboid)
 	else
 		my_slot = NULL;
 	LWLockRelease(cdp_worker_shared->lock);
-	return my_slot != NULL;
+	return my_slot != NULL ? dboid : InvalidOid;
 }
 
 /*
@@ -167,49 +170,50 @@ run_once(const char *query, bool *ready)
 	return more;
 }
 
-/* The jobs other than stitching, one per round in turn. */
+/* A stitch worker's round: a batch of the queue. */
+static bool
+stitch_round(bool *ready)
+{
+	return run_once("SELECT (cdp.run_pending(10000, jobs => ARRAY['stitch'])"
+					" OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
+}
+
+/* The jobs of the jobs worker, one per round in turn. */
 static const char *const other_jobs[] = {
 	"profiles", "matches", "computed_traits", "segments", "retention"
 };
 
 /*
- * One round of work: a batch of stitching in a transaction of its own (it
- * holds the graph lock until its commit, which stitching at commit in
- * other sessions waits for), then the next of the other jobs in a
- * transaction of its own.  Taking the other jobs one at a time keeps
- * stitching from waiting for all of them, and gives each its turn
- * however long another takes to find its pending work; the turn is kept
- * in the slot, as workers come and go.  Returns whether any may have
- * more: false once a whole turn of rounds found nothing left.
+ * A jobs worker's round: the next of its jobs, in a transaction of its
+ * own.  Taking them one at a time gives each its turn however long
+ * another takes to find its pending work; the turn is kept in the slot, as
+ * workers come and go.  Returns whether any may have more: false once a
+ * whole turn of rounds found nothing left.
  */
 static bool
-run_round(bool *ready)
+jobs_round(bool *ready)
 {
 	static int	rounds_without_more = 0;
 	int			job;
-	bool		stitch_more = run_once("SELECT (cdp.run_pending(10000, jobs => ARRAY['stitch'])"
-									   " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", ready);
 	char	   *query;
 	bool		more;
 
-	if (!*ready)
-		return false;
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	job = my_slot->next_job;
+	my_slot->next_job = (job + 1) % lengthof(other_jobs);
+	LWLockRelease(cdp_worker_shared->lock);
 
 	/*
 	 * A budget of seconds: an incremental refresh covers every change
 	 * since the last, so fewer, larger refreshes keep up with ingestion.
 	 */
-	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
-	job = my_slot->next_job;
-	my_slot->next_job = (job + 1) % lengthof(other_jobs);
-	LWLockRelease(cdp_worker_shared->lock);
 	query = psprintf("SELECT (cdp.run_pending(time_budget => '2 seconds', jobs => ARRAY['%s'])"
 					 " OPERATOR(pg_catalog.->>) 'more')::pg_catalog.bool", other_jobs[job]);
-	more = run_once(query, ready) || stitch_more;
+	more = run_once(query, ready);
 	pfree(query);
 	rounds_without_more = more ? 0 : rounds_without_more + 1;
 	if (rounds_without_more < (int) lengthof(other_jobs))
-		return true;
+		return *ready;
 	rounds_without_more = 0;
 	return false;
 }
@@ -217,17 +221,20 @@ run_round(bool *ready)
 void
 cdp_db_worker_main(Datum arg)
 {
-	Oid			dboid = DatumGetObjectId(arg);
 	TimestampTz period_start = GetCurrentTimestamp();
+	Oid			dboid;
+	bool		(*run_round) (bool *ready);
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	if (!take_slot(dboid))
+	dboid = take_slot(DatumGetInt32(arg));
+	if (!OidIsValid(dboid))
 		proc_exit(0);			/* the launcher gave the slot up meanwhile */
 	before_shmem_exit(leave_slot, 0);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
-	pgstat_report_appname("cdp worker");
+	pgstat_report_appname(MyBgworkerEntry->bgw_type);
+	run_round = (my_slot->kind == CDP_WORKER_STITCH) ? stitch_round : jobs_round;
 
 	for (;;)
 	{

@@ -2,11 +2,12 @@
  *
  * launcher.c
  *	  The launcher: one process per server (shared_preload_libraries =
- *	  'cdp'), connected to no database.  It keeps a worker running for each
- *	  database of cdp.database that needs one: when a transaction there
- *	  announced work (its latch is set by worker_wake.c), and at least
- *	  every cdp.naptime for work that comes due by time.  After a worker
- *	  fails it waits longer each time (up to 32 naptimes) before the next.
+ *	  'cdp'), connected to no database.  It keeps a worker of each kind
+ *	  (worker_internal.h) running for each database of cdp.database that
+ *	  needs one: when a transaction there announced work of that kind (its
+ *	  latch is set by worker_wake.c), and at least every cdp.naptime for
+ *	  work that comes due by time.  After a worker fails it waits longer
+ *	  each time (up to 32 naptimes) before the next of its kind.
  *
  * Workers exit when they have been idle a moment, or have worked two
  * seconds (and are started again at once), so that a database can be
@@ -71,7 +72,7 @@ served_databases(Oid *oids)
 	(void) GetTransactionSnapshot();
 	rel = table_open(DatabaseRelationId, AccessShareLock);
 	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL && n < CDP_WORKER_SLOTS)
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL && n < CDP_WORKER_DATABASES)
 	{
 		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
 		ListCell   *lc;
@@ -111,17 +112,22 @@ release_slots(const Oid *oids, int n)
 	}
 }
 
-/* The slot of dboid, taken when it has none; NULL when all are taken. */
+/*
+ * The slot of dboid's worker of a kind, taken when it has none; -1 when
+ * all are taken.
+ */
 static int
-slot_index(Oid dboid)
+slot_index(Oid dboid, CdpWorkerKind kind)
 {
 	int			free_index = -1;
 
 	for (int i = 0; i < CDP_WORKER_SLOTS; i++)
 	{
-		if (cdp_worker_shared->slots[i].dboid == dboid)
+		CdpWorkerSlot *slot = &cdp_worker_shared->slots[i];
+
+		if (slot->dboid == dboid && slot->kind == kind)
 			return i;
-		if (free_index < 0 && cdp_worker_shared->slots[i].dboid == InvalidOid)
+		if (free_index < 0 && slot->dboid == InvalidOid)
 			free_index = i;
 	}
 	if (free_index >= 0)
@@ -129,6 +135,7 @@ slot_index(Oid dboid)
 		LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
 		memset(&cdp_worker_shared->slots[free_index], 0, sizeof(CdpWorkerSlot));
 		cdp_worker_shared->slots[free_index].dboid = dboid;
+		cdp_worker_shared->slots[free_index].kind = kind;
 		LWLockRelease(cdp_worker_shared->lock);
 		next_start[free_index] = 0;
 	}
@@ -164,9 +171,10 @@ start_worker(int i, TimestampTz now)
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cdp");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cdp_db_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "cdp worker for database %u", slot->dboid);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "cdp worker");
-	worker.bgw_main_arg = ObjectIdGetDatum(slot->dboid);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "cdp %s worker for database %u",
+			 cdp_worker_kind_names[slot->kind], slot->dboid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "cdp %s worker", cdp_worker_kind_names[slot->kind]);
+	worker.bgw_main_arg = Int32GetDatum(i);
 	worker.bgw_notify_pid = MyProcPid;
 
 	/* A worker that ends in error makes the next one wait longer. */
@@ -176,7 +184,8 @@ start_worker(int i, TimestampTz now)
 	{
 		handles[i] = NULL;
 		ereport(LOG,
-				(errmsg("cdp launcher: no background worker slot free for database %u", slot->dboid),
+				(errmsg("cdp launcher: no background worker slot free for the %s worker of database %u",
+						cdp_worker_kind_names[slot->kind], slot->dboid),
 				 errhint("Raise max_worker_processes.")));
 		return;
 	}
@@ -199,9 +208,9 @@ launch_round(void)
 	long		wait_ms = (long) cdp_worker_naptime * 1000;
 
 	release_slots(oids, n);
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n * CDP_WORKER_KINDS; k++)
 	{
-		int			i = slot_index(oids[k]);
+		int			i = slot_index(oids[k / CDP_WORKER_KINDS], k % CDP_WORKER_KINDS);
 		bool		wake;
 		long		until;
 

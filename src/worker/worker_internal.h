@@ -14,7 +14,21 @@
 #include "worker/worker.h"
 
 /* Databases one launcher serves at most. */
-#define CDP_WORKER_SLOTS	64
+#define CDP_WORKER_DATABASES	64
+
+/*
+ * The kinds of worker a served database has, one process each, so that
+ * one kind of work never waits for another.  Kind k is woken by the work
+ * flag 1 << k (core.h, CdpWork).
+ */
+typedef enum CdpWorkerKind
+{
+	CDP_WORKER_STITCH = 0,		/* deferred stitching */
+	CDP_WORKER_JOBS,			/* the other jobs of cdp.run_pending(), in turn */
+	CDP_WORKER_KINDS
+} CdpWorkerKind;
+
+#define CDP_WORKER_SLOTS	(CDP_WORKER_DATABASES * CDP_WORKER_KINDS)
 
 typedef enum CdpWorkerState
 {
@@ -25,10 +39,11 @@ typedef enum CdpWorkerState
 	CDP_WORKER_NO_EXTENSION		/* the database has no cdp (at last look) */
 } CdpWorkerState;
 
-/* A database the launcher serves, and its worker. */
+/* A database the launcher serves, and its worker of one kind. */
 typedef struct CdpWorkerSlot
 {
 	Oid			dboid;			/* InvalidOid: free */
+	CdpWorkerKind kind;
 	pid_t		pid;			/* the worker's, or 0 */
 	Latch	   *latch;			/* the worker's, while it runs */
 	CdpWorkerState state;
@@ -39,7 +54,7 @@ typedef struct CdpWorkerSlot
 	int64		runs;			/* cdp.run_pending() calls since server start */
 	int64		failures;		/* workers that ended in an error */
 	int			consecutive_failures;	/* for the launcher's backoff */
-	int			next_job;		/* db_worker.c: the job other than stitching to run next */
+	int			next_job;		/* db_worker.c: a jobs worker's next job */
 } CdpWorkerSlot;
 
 typedef struct CdpWorkerShared
@@ -53,7 +68,8 @@ typedef struct CdpWorkerShared
 /* worker_shmem.c */
 extern CdpWorkerShared *cdp_worker_shared;	/* NULL unless preloaded */
 extern void CdpWorkerShmemInit(void);
-extern CdpWorkerSlot *CdpWorkerSlotOf(Oid dboid);	/* lock held; or NULL */
+extern CdpWorkerSlot *CdpWorkerSlotOf(Oid dboid, CdpWorkerKind kind);	/* lock held; or NULL */
+extern const char *const cdp_worker_kind_names[CDP_WORKER_KINDS];
 
 /* launcher.c, db_worker.c: the processes' entry points */
 extern PGDLLEXPORT void cdp_launcher_main(Datum arg);

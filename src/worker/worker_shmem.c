@@ -26,6 +26,11 @@ int			cdp_worker_naptime = 10;
 
 CdpWorkerShared *cdp_worker_shared = NULL;
 
+const char *const cdp_worker_kind_names[CDP_WORKER_KINDS] = {
+	[CDP_WORKER_STITCH] = "stitch",
+	[CDP_WORKER_JOBS] = "jobs",
+};
+
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
@@ -108,14 +113,15 @@ CdpWorkerInit(void)
 }
 
 /*
- * CdpWorkerSlotOf returns the slot of database dboid, or NULL; the caller
- * holds the lock.
+ * CdpWorkerSlotOf returns the slot of database dboid's worker of a kind, or
+ * NULL; the caller holds the lock.
  */
 CdpWorkerSlot *
-CdpWorkerSlotOf(Oid dboid)
+CdpWorkerSlotOf(Oid dboid, CdpWorkerKind kind)
 {
 	for (int i = 0; i < CDP_WORKER_SLOTS; i++)
-		if (cdp_worker_shared->slots[i].dboid == dboid)
+		if (cdp_worker_shared->slots[i].dboid == dboid &&
+			cdp_worker_shared->slots[i].kind == kind)
 			return &cdp_worker_shared->slots[i];
 	return NULL;
 }

@@ -2,7 +2,7 @@
  *
  * worker_status.c
  *	  cdp.worker_processes(): the launcher and each served database's
- *	  worker as the shared state shows them (no rows without
+ *	  workers as the shared state shows them (no rows without
  *	  shared_preload_libraries = 'cdp').
  *
  *-------------------------------------------------------------------------
@@ -50,30 +50,34 @@ cdp_worker_processes(PG_FUNCTION_ARGS)
 
 	for (int i = -1; i < CDP_WORKER_SLOTS; i++)
 	{
-		Datum		values[9];
-		bool		nulls[9] = {0};
+		Datum		values[10];
+		bool		nulls[10] = {0};
 
 		if (i >= 0 && slots[i].dboid == InvalidOid)
 			continue;
-		values[0] = CStringGetTextDatum(i < 0 ? "launcher" : "worker");
-		values[1] = ObjectIdGetDatum(i < 0 ? InvalidOid : slots[i].dboid);
-		nulls[1] = (i < 0);
-		values[2] = Int32GetDatum(i < 0 ? launcher_pid : slots[i].pid);
-		nulls[2] = (i < 0 ? launcher_pid : slots[i].pid) == 0;
-		values[3] = CStringGetTextDatum(i < 0 ? (launcher_pid != 0 ? "running" : "stopped")
-										: state_names[slots[i].state]);
 		if (i < 0)
 		{
-			for (int c = 4; c < 9; c++)
+			values[0] = CStringGetTextDatum("launcher");
+			values[3] = Int32GetDatum(launcher_pid);
+			nulls[3] = (launcher_pid == 0);
+			values[4] = CStringGetTextDatum(launcher_pid != 0 ? "running" : "stopped");
+			for (int c = 5; c < 10; c++)
 				nulls[c] = true;
+			nulls[1] = nulls[2] = true;
 		}
 		else
 		{
-			put_time(values, nulls, 4, slots[i].started_at);
-			put_time(values, nulls, 5, slots[i].last_wake);
-			put_time(values, nulls, 6, slots[i].last_run_end);
-			values[7] = Int64GetDatum(slots[i].runs);
-			values[8] = Int64GetDatum(slots[i].failures);
+			values[0] = CStringGetTextDatum("worker");
+			values[1] = CStringGetTextDatum(cdp_worker_kind_names[slots[i].kind]);
+			values[2] = ObjectIdGetDatum(slots[i].dboid);
+			values[3] = Int32GetDatum(slots[i].pid);
+			nulls[3] = (slots[i].pid == 0);
+			values[4] = CStringGetTextDatum(state_names[slots[i].state]);
+			put_time(values, nulls, 5, slots[i].started_at);
+			put_time(values, nulls, 6, slots[i].last_wake);
+			put_time(values, nulls, 7, slots[i].last_run_end);
+			values[8] = Int64GetDatum(slots[i].runs);
+			values[9] = Int64GetDatum(slots[i].failures);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

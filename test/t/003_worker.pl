@@ -27,6 +27,9 @@ foreach my $db ('w1', 'w2')
 	$node->safe_psql($db, 'CREATE EXTENSION cdp');
 	$node->safe_psql($db, "SELECT cdp.create_source('web')");
 }
+$node->safe_psql('w1', q{
+	SELECT cdp.create_segment('gold', $$traits->>'tier' = 'gold'$$);
+	SELECT cdp.set_segment_realtime('gold', true)});
 
 # Ingests people $from..$to, stitching deferred to the worker, in batches
 # of 10,000 (one transaction each).
@@ -40,41 +43,70 @@ sub ingest
 			SET cdp.inline_stitching = off;
 			SELECT cdp.ingest_batch('web', (SELECT jsonb_agg(jsonb_build_object(
 				'type', 'identify', 'userId', 'u' || g, 'anonymousId', 'a' || g,
+				'traits', jsonb_build_object('tier', CASE WHEN g % 3 = 0 THEN 'gold' ELSE 'basic' END),
 				'messageId', 'm' || g, 'timestamp', '2026-11-01T00:00:00Z'))
 				FROM generate_series($lo, $hi) g))});
 	}
 }
 
-# Whether every event of $db is stitched: nothing queued, every event's
-# identifier resolves, and each person is one profile of two identities.
-sub all_stitched
+# What shows whether every event of $db is stitched: events queued, events
+# whose identifier does not resolve, identities, profiles; stitched(N) is
+# what it must be for N people of two identities each.
+sub stitch_counts
 {
-	my ($db, $people) = @_;
-	return $node->safe_psql($db, qq{
-		SELECT (SELECT count(*) FROM cdp.stitch_queue) = 0
-		   AND (SELECT count(*) FROM cdp.events WHERE cdp.resolve(anchor) IS NULL) = 0
-		   AND (SELECT count(*) FROM cdp.identities) = 2 * $people
-		   AND (SELECT count(*) FROM cdp.profiles) = $people});
+	my ($db) = @_;
+	return $node->safe_psql($db, q{
+		SELECT (SELECT count(*) FROM cdp.stitch_queue) || ' queued, '
+		    || (SELECT count(*) FROM cdp.events WHERE cdp.resolve(anchor) IS NULL) || ' unresolved, '
+		    || (SELECT count(*) FROM cdp.identities) || ' identities, '
+		    || (SELECT count(*) FROM cdp.profiles) || ' profiles'});
 }
 
-# The worker's pid once it is busy with $db's batches, or '' .
+sub stitched
+{
+	my ($people) = @_;
+	return sprintf('0 queued, 0 unresolved, %d identities, %d profiles', 2 * $people, $people);
+}
+
+# Whether the real-time segment 'gold' of $db has become exactly its
+# people with the gold tier (a third of them), waiting for the jobs worker.
+sub gold_right
+{
+	my ($db, $people) = @_;
+	my $gold = int($people / 3);
+	return $node->poll_query_until($db, qq{
+		SELECT count(*) = $gold FROM cdp.segment_members m JOIN cdp.segments s USING (segment_id)
+		 WHERE s.name = 'gold'
+		   AND NOT EXISTS (SELECT FROM (
+			     (SELECT profile_id FROM cdp.profiles WHERE traits->>'tier' = 'gold'
+			      EXCEPT SELECT profile_id FROM cdp.segment_members WHERE segment_id = s.segment_id)
+			     UNION ALL
+			     (SELECT profile_id FROM cdp.segment_members WHERE segment_id = s.segment_id
+			      EXCEPT SELECT profile_id FROM cdp.profiles WHERE traits->>'tier' = 'gold')) d)});
+}
+
+# The stitch worker's pid once it is busy with $db's batches, or '' .
 sub busy_worker
 {
 	my ($db) = @_;
 	$node->poll_query_until('postgres', qq{
 		SELECT count(*) > 0 FROM pg_stat_activity
-		 WHERE backend_type = 'cdp worker' AND datname = '$db' AND state = 'active'});
+		 WHERE backend_type = 'cdp stitch worker' AND datname = '$db' AND state = 'active'});
 	return $node->safe_psql('postgres', qq{
 		SELECT pid FROM pg_stat_activity
-		 WHERE backend_type = 'cdp worker' AND datname = '$db' LIMIT 1});
+		 WHERE backend_type = 'cdp stitch worker' AND datname = '$db' LIMIT 1});
 }
 
 # 1. It starts and works: events ingested are stitched by the worker.
 ingest('w1', 1, 2000);
 ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'the worker drained the queue');
-is(all_stitched('w1', 2000), 't', 'every event ingested is stitched');
-is($node->safe_psql('w1', "SELECT runs > 0 AND failures = 0 FROM cdp.worker_processes() WHERE process = 'worker'"),
-	't', 'the worker ran without failing');
+is(stitch_counts('w1'), stitched(2000), 'every event ingested is stitched');
+ok(gold_right('w1', 2000), 'the real-time segment is kept right');
+is($node->safe_psql('w1', "SELECT string_agg(kind, ',' ORDER BY kind) FROM cdp.worker_processes() WHERE process = 'worker' AND runs > 0 AND failures = 0"),
+	'jobs,stitch', 'the stitch and the jobs worker ran without failing');
+is($node->safe_psql('w1', "SELECT string_agg(job || ':' || (worker_state IS NOT NULL), ',' ORDER BY job) FROM cdp.worker_status"),
+	'computed_traits:true,matches:true,profiles:true,retention:true,segments:true,stitch:true',
+	'each job shows the worker that runs it');
 
 # 2. kill -9 of the worker in the middle of its batches: the server
 # restarts every process (crash recovery); the work is taken up again.
@@ -84,7 +116,8 @@ isnt($pid, '', 'the worker is busy');
 kill 'KILL', $pid if $pid;
 ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'),
 	'after kill -9 of the worker, the queue is drained');
-is(all_stitched('w1', 60000), 't', 'after kill -9 of the worker, every event is stitched once');
+is(stitch_counts('w1'), stitched(60000), 'after kill -9 of the worker, every event is stitched once');
+ok(gold_right('w1', 60000), 'after kill -9 of the worker, the real-time segment is right');
 
 # 3. An immediate shutdown of the whole server in the middle of a batch.
 ingest('w1', 60001, 90000);
@@ -93,7 +126,8 @@ $node->stop('immediate');
 $node->start;
 ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'),
 	'after an immediate shutdown, the queue is drained');
-is(all_stitched('w1', 90000), 't', 'after an immediate shutdown, every event is stitched once');
+is(stitch_counts('w1'), stitched(90000), 'after an immediate shutdown, every event is stitched once');
+ok(gold_right('w1', 90000), 'after an immediate shutdown, the real-time segment is right');
 
 # 4. A reload picks up a second database; both are served at once.
 ingest('w2', 1, 1000);
@@ -103,8 +137,8 @@ $node->reload;
 ingest('w1', 90001, 91000);
 ok($node->poll_query_until('w2', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'after SIGHUP, w2 is served');
 ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'and w1 still is');
-is(all_stitched('w2', 1000), 't', 'w2: every event is stitched');
-is(all_stitched('w1', 91000), 't', 'w1: every event is stitched');
+is(stitch_counts('w2'), stitched(1000), 'w2: every event is stitched');
+is(stitch_counts('w1'), stitched(91000), 'w1: every event is stitched');
 
 # 5. DROP EXTENSION while the worker runs: the worker stops looking, the
 # launcher keeps going, CREATE EXTENSION is noticed again.
@@ -112,7 +146,7 @@ ingest('w2', 1001, 30000);
 busy_worker('w2');
 $node->safe_psql('w2', 'DROP EXTENSION cdp');
 ok($node->poll_query_until('w1',
-		"SELECT state = 'no extension' FROM cdp.worker_processes() WHERE database = (SELECT oid FROM pg_database WHERE datname = 'w2')"),
+		"SELECT bool_and(state = 'no extension') FROM cdp.worker_processes() WHERE database = (SELECT oid FROM pg_database WHERE datname = 'w2')"),
 	'after DROP EXTENSION the worker reports no extension');
 $node->safe_psql('w2', 'CREATE EXTENSION cdp');
 $node->safe_psql('w2', "SELECT cdp.create_source('web')");
