@@ -120,18 +120,18 @@ BEGIN
         DELETE FROM cdp.profile_rechecks r WHERE r.kind = $1 AND r.target_id = $2;
     ELSIF candidates IS NULL THEN
         -- Everyone: write only what differs (most of it, most of the time,
-        -- is as it was).
+        -- is as it was).  No join the planner could misjudge on young
+        -- statistics (a nested loop over both sides took 16 s for 28,000
+        -- profiles): a hashed NOT IN, and the primary key's look-up per row.
         EXECUTE format('WITH fresh AS MATERIALIZED (%s),'
                        ' gone AS (DELETE FROM cdp.profile_rechecks r'
                        '           WHERE r.kind = $1 AND r.target_id = $2'
-                       '             AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.profile_id = r.profile_id))'
+                       '             AND r.profile_id NOT IN (SELECT f.profile_id FROM fresh f))'
                        ' INSERT INTO cdp.profile_rechecks AS r (kind, target_id, profile_id, recheck_at)'
                        ' SELECT $1, $2, f.profile_id, f.due FROM fresh f'
-                       '  WHERE NOT EXISTS (SELECT 1 FROM cdp.profile_rechecks x'
-                       '                     WHERE x.kind = $1 AND x.target_id = $2'
-                       '                       AND x.profile_id = f.profile_id AND x.recheck_at = f.due)'
                        ' ON CONFLICT (kind, target_id, profile_id)'
-                       ' DO UPDATE SET recheck_at = excluded.recheck_at', lapse_rows)
+                       ' DO UPDATE SET recheck_at = excluded.recheck_at'
+                       '  WHERE r.recheck_at IS DISTINCT FROM excluded.recheck_at', lapse_rows)
           USING kind, target;
     ELSE
         DELETE FROM cdp.profile_rechecks r
