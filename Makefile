@@ -34,7 +34,8 @@ SQL_FRAGMENTS = \
 	src/consent/export.sql \
 	src/consent/retention.sql \
 	src/worker/jobs.sql \
-	src/worker/worker.sql
+	src/worker/worker.sql \
+	src/http/write_keys.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -47,7 +48,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql \
 	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql \
 	src/worker/jobs.sql \
-	src/worker/worker.sql
+	src/worker/worker.sql \
+	src/http/write_keys.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -114,7 +116,7 @@ ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
 # keeps the warnings about our own code only.
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) $(ICU_CFLAGS)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
-SHLIB_LINK  = $(ICU_LIBS)
+SHLIB_LINK  = $(ICU_LIBS) -lmicrohttpd -lz
 
 # make CDP_ASSERTS=1 (also make test CDP_ASSERTS=1) builds with cdp's own
 # assertions (CdpAssert in src/core/core.h).  The setting is kept in

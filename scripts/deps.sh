@@ -6,7 +6,8 @@ set -eu
 
 PACKAGES="make gcc libc6-dev pkgconf perl libipc-run-perl
 postgresql-15 postgresql-client-15 postgresql-server-dev-15
-postgresql-15-cron libicu-dev faketime valgrind sqlsmith"
+postgresql-15-cron libicu-dev libmicrohttpd-dev zlib1g-dev faketime valgrind
+sqlsmith curl"
 
 missing=""
 for p in $PACKAGES; do

@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 
 #include "consent/consent.h"
+#include "http/http.h"
 #include "ident/ident.h"
 #include "identity/identity.h"
 #include "ingest/ingest.h"
@@ -154,6 +155,7 @@ _PG_init(void)
 	CdpIdentityInit();
 	CdpWorkerJobsInit();
 	CdpWorkerInit();
+	CdpHttpInit();
 
 	/*
 	 * Last, once every subsystem has defined its settings: a cdp.* value in

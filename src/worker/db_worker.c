@@ -40,6 +40,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "http/http.h"
 #include "worker/worker_internal.h"
 
 /* How long an idle worker waits for more work before it exits. */
@@ -218,6 +219,29 @@ jobs_round(bool *ready)
 	return false;
 }
 
+/*
+ * The HTTP worker: serves while cdp.http_listen stays as it was, if the
+ * database has the extension.  It keeps its connection: unlike the
+ * others, it does not leave for a DROP DATABASE (clear cdp.http_listen).
+ */
+static void
+serve_http(void)
+{
+	bool		ready;
+
+	StartTransactionCommand();
+	ready = extension_ready();
+	CommitTransactionCommand();
+	if (!ready)
+	{
+		set_state(CDP_WORKER_NO_EXTENSION);
+		proc_exit(0);
+	}
+	CdpHttpServe();
+	ran_cleanly = true;
+	proc_exit(0);
+}
+
 void
 cdp_db_worker_main(Datum arg)
 {
@@ -234,6 +258,8 @@ cdp_db_worker_main(Datum arg)
 	before_shmem_exit(leave_slot, 0);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname(MyBgworkerEntry->bgw_type);
+	if (my_slot->kind == CDP_WORKER_HTTP)
+		serve_http();
 	run_round = (my_slot->kind == CDP_WORKER_STITCH) ? stitch_round : jobs_round;
 
 	for (;;)

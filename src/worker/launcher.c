@@ -39,6 +39,7 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
+#include "http/http.h"
 #include "worker/worker_internal.h"
 
 /* The launcher's own view of each slot's worker (handles are per process). */
@@ -46,12 +47,14 @@ static BackgroundWorkerHandle *handles[CDP_WORKER_SLOTS];
 static TimestampTz next_start[CDP_WORKER_SLOTS];
 
 /*
- * The OIDs of the databases named in cdp.database that exist.  pg_database
- * is read by a plain scan, as the autovacuum launcher does: a process
- * connected to no database has only the shared catalogs.
+ * The OIDs of the databases named in cdp.database that exist, and in
+ * *http_db the one the HTTP server serves (cdp.http_database, else the
+ * first named; InvalidOid: none, or no server).  pg_database is read by a
+ * plain scan, as the autovacuum launcher does: a process connected to no
+ * database has only the shared catalogs.
  */
 static int
-served_databases(Oid *oids)
+served_databases(Oid *oids, Oid *http_db)
 {
 	char	   *names = pstrdup(cdp_worker_databases ? cdp_worker_databases : "");
 	List	   *list;
@@ -66,6 +69,7 @@ served_databases(Oid *oids)
 				(errmsg("cdp launcher: cdp.database is not a list of database names")));
 		return 0;
 	}
+	*http_db = InvalidOid;
 	if (list == NIL)
 		return 0;
 	StartTransactionCommand();
@@ -79,7 +83,14 @@ served_databases(Oid *oids)
 
 		foreach(lc, list)
 			if (strcmp(NameStr(db->datname), (char *) lfirst(lc)) == 0)
+			{
 				oids[n++] = db->oid;
+				if (cdp_http_listen[0] != '\0' &&
+					strcmp(NameStr(db->datname),
+						   cdp_http_database[0] != '\0' ? cdp_http_database
+						   : (char *) linitial(list)) == 0)
+					*http_db = db->oid;
+			}
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -87,9 +98,12 @@ served_databases(Oid *oids)
 	return n;
 }
 
-/* Frees the slots of databases no longer served, stopping their workers. */
+/*
+ * Frees the slots of databases no longer served (or no longer served over
+ * HTTP, for the HTTP worker), stopping their workers.
+ */
 static void
-release_slots(const Oid *oids, int n)
+release_slots(const Oid *oids, int n, Oid http_db)
 {
 	for (int i = 0; i < CDP_WORKER_SLOTS; i++)
 	{
@@ -98,6 +112,8 @@ release_slots(const Oid *oids, int n)
 
 		for (int k = 0; k < n; k++)
 			served |= (slot->dboid == oids[k]);
+		if (slot->kind == CDP_WORKER_HTTP)
+			served &= (slot->dboid == http_db);
 		if (slot->dboid == InvalidOid || served)
 			continue;
 		if (handles[i] != NULL)
@@ -202,17 +218,24 @@ start_worker(int i, TimestampTz now)
 static long
 launch_round(void)
 {
-	Oid			oids[CDP_WORKER_SLOTS];
-	int			n = served_databases(oids);
+	Oid			oids[CDP_WORKER_DATABASES];
+	Oid			http_db;
+	int			n = served_databases(oids, &http_db);
 	TimestampTz now = GetCurrentTimestamp();
 	long		wait_ms = (long) cdp_worker_naptime * 1000;
 
-	release_slots(oids, n);
+	release_slots(oids, n, http_db);
 	for (int k = 0; k < n * CDP_WORKER_KINDS; k++)
 	{
-		int			i = slot_index(oids[k / CDP_WORKER_KINDS], k % CDP_WORKER_KINDS);
+		Oid			dboid = oids[k / CDP_WORKER_KINDS];
+		CdpWorkerKind kind = k % CDP_WORKER_KINDS;
+		int			i;
 		bool		wake;
 		long		until;
+
+		if (kind == CDP_WORKER_HTTP && dboid != http_db)
+			continue;
+		i = slot_index(dboid, kind);
 
 		if (i < 0 || worker_alive(i))
 			continue;

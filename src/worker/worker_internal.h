@@ -19,12 +19,14 @@
 /*
  * The kinds of worker a served database has, one process each, so that
  * one kind of work never waits for another.  Kind k is woken by the work
- * flag 1 << k (core.h, CdpWork).
+ * flag 1 << k (core.h, CdpWork); the HTTP worker is never woken: it runs
+ * while cdp.http_listen is set, for the database cdp.http_database names.
  */
 typedef enum CdpWorkerKind
 {
 	CDP_WORKER_STITCH = 0,		/* deferred stitching */
 	CDP_WORKER_JOBS,			/* the other jobs of cdp.run_pending(), in turn */
+	CDP_WORKER_HTTP,			/* the HTTP server (src/http), for one database */
 	CDP_WORKER_KINDS
 } CdpWorkerKind;
 

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *	  The public header of src/http: the Segment HTTP Tracking API, served
+ *	  by a background worker (src/worker starts it) so that the Segment and
+ *	  RudderStack SDKs send straight to cdp.
+ *
+ *	  http_settings.c		cdp.http_listen, cdp.http_database
+ *	  http_server.c			the server: libmicrohttpd driven from the
+ *							worker's own wait loop, one thread
+ *	  http_collect.c		turning the requests that arrived into events,
+ *							ingested in one transaction
+ *	  http_gzip.c			gzip request bodies, inflated within a bound
+ *	  write_keys.sql		write keys (cdp.create_write_key)
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_HTTP_H
+#define CDP_HTTP_H
+
+#include "core/core.h"
+
+/* cdp.http_listen: "host:port" to serve on, or "" (off). */
+extern char *cdp_http_listen;
+
+/* cdp.http_database: the database served; "" for the first of cdp.database. */
+extern char *cdp_http_database;
+
+/* Defines the settings (from _PG_init). */
+extern void CdpHttpInit(void);
+
+/*
+ * The HTTP worker's loop, connected to its database: serves until
+ * cdp.http_listen changes (a reload), then returns.  Errors out when the
+ * address cannot be served.
+ */
+extern void CdpHttpServe(void);
+
+#endif							/* CDP_HTTP_H */

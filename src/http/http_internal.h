@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_internal.h
+ *	  Shared between the files of src/http.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_HTTP_INTERNAL_H
+#define CDP_HTTP_INTERNAL_H
+
+#include "http/http.h"
+
+/* Segment's limits: per request body (inflated too), and per event. */
+#define CDP_HTTP_MAX_BODY		(500 * 1024)
+#define CDP_HTTP_MAX_EVENTS		2500
+
+/* The event type a collection endpoint implies; NULL: a batch. */
+typedef struct CdpHttpEndpoint
+{
+	const char *path;
+	const char *type;
+} CdpHttpEndpoint;
+
+/*
+ * A request being received or answered.  Allocated with malloc: it lives
+ * in libmicrohttpd's callbacks, where nothing may raise a PostgreSQL error.
+ */
+typedef struct CdpHttpRequest
+{
+	struct MHD_Connection *connection;
+	const CdpHttpEndpoint *endpoint;
+	char	   *write_key;		/* from Basic auth, or NULL */
+	bool		gzip;			/* Content-Encoding: gzip */
+	char	   *body;
+	size_t		body_len;
+	bool		too_large;		/* more than CDP_HTTP_MAX_BODY arrived */
+	bool		answered;		/* status and answer are set */
+	int			status;
+	char	   *answer;			/* JSON, malloc'd */
+	int			retry_after;	/* seconds, for 503; 0: none */
+	struct CdpHttpRequest *next_pending;
+} CdpHttpRequest;
+
+/* http_collect.c: ingests the pending requests, in one transaction. */
+extern void CdpHttpCollect(CdpHttpRequest *pending);
+
+/* Sets a request's answer (a JSON body, copied). */
+extern void CdpHttpAnswer(CdpHttpRequest *request, int status, const char *json);
+
+/*
+ * http_gzip.c: inflates in[0..in_len) into a palloc'd buffer of at most
+ * max bytes; NULL when it is not gzip or inflates beyond max (*too_large).
+ */
+extern char *CdpHttpGunzip(const char *in, size_t in_len, size_t max,
+						   size_t *out_len, bool *too_large);
+
+#endif							/* CDP_HTTP_INTERNAL_H */

@@ -1,0 +1,332 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_server.c
+ *	  The HTTP server of the Segment Tracking API, in the HTTP worker:
+ *	  libmicrohttpd (Debian's libmicrohttpd12) with its epoll descriptor in
+ *	  the worker's own wait set beside its latch, so that one thread does
+ *	  everything and PostgreSQL's code is only ever called outside the
+ *	  library's callbacks.
+ *
+ * The callbacks only collect: a request's body is kept (up to Segment's
+ * 500 KB), then its connection is suspended.  After each pass of the
+ * library, the loop ingests every request that arrived in one transaction
+ * (http_collect.c: a group commit) and resumes their connections, which
+ * the library then answers: 200 only once the events are committed.
+ * Nothing in the callbacks may raise a PostgreSQL error (it would unwind
+ * through the library): they use malloc and report failure to the library.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+#include "miscadmin.h"
+#include "postmaster/interrupt.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
+#include "utils/wait_event.h"
+
+#include "http/http_internal.h"
+
+/* The collection endpoints: a batch, or one event of a type. */
+static const CdpHttpEndpoint endpoints[] = {
+	{"/v1/batch", NULL}, {"/v1/import", NULL},
+	{"/v1/track", "track"}, {"/v1/t", "track"},
+	{"/v1/identify", "identify"}, {"/v1/i", "identify"},
+	{"/v1/page", "page"}, {"/v1/p", "page"},
+	{"/v1/screen", "screen"}, {"/v1/s", "screen"},
+	{"/v1/group", "group"}, {"/v1/g", "group"},
+	{"/v1/alias", "alias"}, {"/v1/a", "alias"},
+};
+
+/* Requests whose body has arrived, waiting to be ingested. */
+static CdpHttpRequest *pending_head = NULL;
+static CdpHttpRequest *pending_tail = NULL;
+
+/* An answer for when memory ran out. */
+static const char out_of_memory_answer[] = "{\"error\": \"out of memory, retry\"}";
+
+void
+CdpHttpAnswer(CdpHttpRequest *request, int status, const char *json)
+{
+	free(request->answer);
+	request->answer = strdup(json);
+	request->status = request->answer != NULL ? status : MHD_HTTP_SERVICE_UNAVAILABLE;
+	request->retry_after = (request->status == MHD_HTTP_SERVICE_UNAVAILABLE) ? 1 : 0;
+	request->answered = true;
+}
+
+static const CdpHttpEndpoint *
+find_endpoint(const char *url)
+{
+	for (size_t i = 0; i < lengthof(endpoints); i++)
+		if (strcmp(url, endpoints[i].path) == 0)
+			return &endpoints[i];
+	return NULL;
+}
+
+/*
+ * CORS: any page may send events (the write key, not the origin, says
+ * whether they are taken), with the headers the SDKs use.
+ */
+static void
+add_cors(struct MHD_Connection *connection, struct MHD_Response *response)
+{
+	const char *origin = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin");
+
+	MHD_add_response_header(response, "Access-Control-Allow-Origin", origin != NULL ? origin : "*");
+	MHD_add_response_header(response, "Vary", "Origin");
+	MHD_add_response_header(response, "Access-Control-Allow-Methods", "POST, OPTIONS");
+	MHD_add_response_header(response, "Access-Control-Allow-Headers",
+							"Content-Type, Authorization, Content-Encoding");
+	MHD_add_response_header(response, "Access-Control-Max-Age", "86400");
+}
+
+/* Queues an answer: a JSON body (or none), CORS, Retry-After. */
+static enum MHD_Result
+respond(struct MHD_Connection *connection, unsigned int status, const char *json, int retry_after)
+{
+	const char *body = (json != NULL) ? json : "";
+	struct MHD_Response *response;
+	enum MHD_Result rc;
+
+	response = MHD_create_response_from_buffer(strlen(body), (void *) body, MHD_RESPMEM_MUST_COPY);
+	if (response == NULL)
+		return MHD_NO;
+	if (json != NULL)
+		MHD_add_response_header(response, "Content-Type", "application/json");
+	add_cors(connection, response);
+	if (retry_after > 0)
+	{
+		char		seconds[16];
+
+		snprintf(seconds, sizeof(seconds), "%d", retry_after);
+		MHD_add_response_header(response, "Retry-After", seconds);
+	}
+	rc = MHD_queue_response(connection, status, response);
+	MHD_destroy_response(response);
+	return rc;
+}
+
+/* Starts a request: the endpoint, the encoding, the Basic auth user. */
+static CdpHttpRequest *
+begin_request(struct MHD_Connection *connection, const CdpHttpEndpoint *endpoint)
+{
+	CdpHttpRequest *request = calloc(1, sizeof(CdpHttpRequest));
+	const char *encoding;
+	char	   *user;
+
+	if (request == NULL)
+		return NULL;
+	request->connection = connection;
+	request->endpoint = endpoint;
+	encoding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Encoding");
+	request->gzip = (encoding != NULL && strcasecmp(encoding, "gzip") == 0);
+	if (encoding != NULL && !request->gzip && strcasecmp(encoding, "identity") != 0)
+		CdpHttpAnswer(request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+					  "{\"error\": \"Content-Encoding must be gzip or identity\"}");
+	/* The write key is the user name; the password is empty. */
+	user = MHD_basic_auth_get_username_password(connection, NULL);
+	if (user != NULL)
+	{
+		request->write_key = strdup(user);
+		MHD_free(user);
+	}
+	return request;
+}
+
+/* Appends received body bytes, up to the bound. */
+static void
+append_body(CdpHttpRequest *request, const char *data, size_t size)
+{
+	char	   *grown;
+
+	if (request->too_large || request->answered)
+		return;
+	if (size > CDP_HTTP_MAX_BODY - request->body_len)
+	{
+		request->too_large = true;
+		return;
+	}
+	grown = realloc(request->body, request->body_len + size + 1);
+	if (grown == NULL)
+	{
+		CdpHttpAnswer(request, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer);
+		return;
+	}
+	request->body = grown;
+	memcpy(request->body + request->body_len, data, size);
+	request->body_len += size;
+	request->body[request->body_len] = '\0';
+}
+
+static enum MHD_Result
+on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
+		   const char *url, const char *method, const char *version pg_attribute_unused(),
+		   const char *upload_data, size_t *upload_data_size, void **request_cls)
+{
+	CdpHttpRequest *request = *request_cls;
+
+	if (request == NULL)
+	{
+		const CdpHttpEndpoint *endpoint = find_endpoint(url);
+
+		if (strcmp(method, "OPTIONS") == 0)
+			return respond(connection, MHD_HTTP_NO_CONTENT, NULL, 0);
+		if (endpoint == NULL)
+			return respond(connection, MHD_HTTP_NOT_FOUND, "{\"error\": \"no such endpoint\"}", 0);
+		if (strcmp(method, "POST") != 0)
+			return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\": \"use POST\"}", 0);
+		request = begin_request(connection, endpoint);
+		if (request == NULL)
+			return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1);
+		*request_cls = request;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0)
+	{
+		append_body(request, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (request->too_large && !request->answered)
+		CdpHttpAnswer(request, MHD_HTTP_CONTENT_TOO_LARGE,
+					  "{\"error\": \"the body is larger than 500 KB\"}");
+	if (request->answered)
+		return respond(connection, request->status,
+					   request->answer != NULL ? request->answer : out_of_memory_answer,
+					   request->retry_after);
+	/* The whole body is here: it waits to be ingested with the others. */
+	MHD_suspend_connection(connection);
+	if (pending_tail != NULL)
+		pending_tail->next_pending = request;
+	else
+		pending_head = request;
+	pending_tail = request;
+	return MHD_YES;
+}
+
+static void
+on_completed(void *cls pg_attribute_unused(), struct MHD_Connection *connection pg_attribute_unused(),
+			 void **request_cls, enum MHD_RequestTerminationCode code pg_attribute_unused())
+{
+	CdpHttpRequest *request = *request_cls;
+
+	if (request == NULL)
+		return;
+	free(request->write_key);
+	free(request->body);
+	free(request->answer);
+	free(request);
+	*request_cls = NULL;
+}
+
+/* The address of cdp.http_listen ("host:port", "[v6]:port", ":port"). */
+static void
+listen_address(const char *listen, struct sockaddr_storage *address)
+{
+	char	   *host = pstrdup(listen);
+	char	   *port = strrchr(host, ':');
+	struct addrinfo hints;
+	struct addrinfo *found = NULL;
+
+	if (port == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cdp.http_listen must be host:port")));
+	*port++ = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']')
+	{
+		host[strlen(host) - 1] = '\0';
+		host++;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &found) != 0 || found == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cdp.http_listen: cannot resolve its host and port")));
+	memcpy(address, found->ai_addr, found->ai_addrlen);
+	freeaddrinfo(found);
+}
+
+/* Ingests what arrived, and lets the library answer it. */
+static void
+collect_pending(struct MHD_Daemon *daemon)
+{
+	CdpHttpRequest *batch = pending_head;
+
+	pending_head = pending_tail = NULL;
+	CdpHttpCollect(batch);
+	for (CdpHttpRequest *r = batch; r != NULL;)
+	{
+		CdpHttpRequest *next = r->next_pending;
+
+		r->next_pending = NULL;
+		MHD_resume_connection(r->connection);
+		r = next;
+	}
+	MHD_run(daemon);
+}
+
+void
+CdpHttpServe(void)
+{
+	char	   *listen = pstrdup(cdp_http_listen);
+	struct sockaddr_storage address;
+	struct MHD_Daemon *daemon;
+	const union MHD_DaemonInfo *info;
+	WaitEventSet *wait_set;
+
+	listen_address(listen, &address);
+	daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+							  on_request, NULL,
+							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 512,
+							  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30,
+							  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
+							  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
+							  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+							  MHD_OPTION_END);
+	if (daemon == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("cdp HTTP server cannot listen on %s", listen)));
+	info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	wait_set = CreateWaitEventSet(CurrentMemoryContext, 3);
+	AddWaitEventToSet(wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	AddWaitEventToSet(wait_set, WL_SOCKET_READABLE, info->epoll_fd, NULL, NULL);
+	ereport(LOG, (errmsg("cdp HTTP server listening on %s", listen)));
+
+	for (;;)
+	{
+		WaitEvent	event;
+		MHD_UNSIGNED_LONG_LONG library_timeout;
+		long		timeout = 1000;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (strcmp(listen, cdp_http_listen) != 0)
+				break;
+		}
+		if (MHD_get_timeout(daemon, &library_timeout) == MHD_YES)
+			timeout = Min(timeout, (long) library_timeout);
+		(void) WaitEventSetWait(wait_set, timeout, &event, 1, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		MHD_run(daemon);
+		if (pending_head != NULL)
+			collect_pending(daemon);
+	}
+	FreeWaitEventSet(wait_set);
+	MHD_stop_daemon(daemon);
+	ereport(LOG, (errmsg("cdp HTTP server on %s stopped: cdp.http_listen changed", listen)));
+}

@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * http_settings.c
+ *	  The settings of the HTTP worker.  Off by default: installing an
+ *	  extension should open no port.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "http/http.h"
+
+char	   *cdp_http_listen = NULL;
+char	   *cdp_http_database = NULL;
+
+void
+CdpHttpInit(void)
+{
+	DefineCustomStringVariable("cdp.http_listen",
+							   "Address on which cdp serves the Segment HTTP Tracking API.",
+							   "host:port, for example 127.0.0.1:8088 or 0.0.0.0:8088; empty: "
+							   "no HTTP server.  Needs shared_preload_libraries = 'cdp'.",
+							   &cdp_http_listen,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cdp.http_database",
+							   "Database whose sources the HTTP server ingests into.",
+							   "One of cdp.database; empty: the first of them.",
+							   &cdp_http_database,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+}

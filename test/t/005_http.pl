@@ -1,0 +1,149 @@
+# The HTTP server (src/http): the Segment HTTP Tracking API served by the
+# HTTP worker, sent to with curl as the SDKs send: a batch with the write
+# key as the Basic auth user, single events with the key in a text/plain
+# body, gzip bodies; every refusal with its status and a JSON reason that
+# quotes nothing of the body; CORS; messageId making a resend harmless;
+# the server still serving after hostile requests; a reload moving it.
+use strict;
+use warnings;
+use IO::Compress::Gzip qw(gzip $GzipError);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $port = PostgreSQL::Test::Cluster::get_free_port();
+my $node = PostgreSQL::Test::Cluster->new('http');
+$node->init;
+$node->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'cdp'\ncdp.database = 'h1'\ncdp.naptime = 1\n"
+	  . "cdp.http_listen = '127.0.0.1:$port'\nmax_worker_processes = 16\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE h1');
+$node->safe_psql('h1', 'CREATE EXTENSION cdp');
+$node->safe_psql('h1', "SELECT cdp.create_source('web')");
+my $key = $node->safe_psql('h1', "SELECT cdp.create_write_key('web')");
+like($key, qr/^cdp_[0-9a-f]{64}$/, 'a write key is made');
+is($node->safe_psql('h1', 'SELECT count(*) FROM cdp.write_keys WHERE key_hash = sha256(convert_to(' . "'$key'" . ", 'UTF8'))"),
+	'1', 'only its hash is stored');
+
+my $dir = PostgreSQL::Test::Utils::tempdir();
+
+# POSTs body (a file's contents) to path; returns "status body".
+sub post
+{
+	my ($path, $body, @curl) = @_;
+	my $file = "$dir/body";
+	open(my $fh, '>:raw', $file) or die;
+	print $fh $body;
+	close($fh);
+	my ($out, $err);
+	IPC::Run::run([ 'curl', '-s', '-o', "$dir/answer", '-w', '%{http_code}', '--max-time', '30',
+			'--data-binary', "\@$file", @curl, "http://127.0.0.1:$port$path" ],
+		'>', \$out, '2>', \$err);
+	my $answer = slurp_file("$dir/answer") if -e "$dir/answer";
+	unlink "$dir/answer";
+	return ($out // '') . ' ' . ($answer // '');
+}
+
+sub events { return $node->safe_psql('h1', 'SELECT count(*) FROM cdp.events'); }
+
+ok($node->poll_query_until('h1', "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cdp http worker'"),
+	'the HTTP worker runs');
+# Until it listens, curl gets no status.
+my $up = 0;
+for (my $i = 0; $i < 100 && !$up; $i++)
+{
+	$up = post('/v1/batch', '{}') =~ /^401/;
+	sleep 0.1 unless $up;
+}
+ok($up, 'the server answers');
+
+my $json = 'Content-Type: application/json';
+my $batch = '{"batch": [{"type": "identify", "userId": "u1", "anonymousId": "a1", "messageId": "m1",'
+  . ' "traits": {"email": "u1@example.com"}, "timestamp": "2026-11-01T00:00:00Z"},'
+  . ' {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m2",'
+  . ' "properties": {"revenue": 12.5}, "timestamp": "2026-11-01T00:01:00Z"}],'
+  . ' "sentAt": "2026-11-01T00:01:00Z"}';
+is(post('/v1/batch', $batch, '-H', $json, '-u', "$key:"), '200 {"success": true}', 'a batch with Basic auth');
+is(events(), '2', 'its events are stored');
+is($node->safe_psql('h1', "SELECT count(*) FROM cdp.identities WHERE profile_id = cdp.resolve('user_id:u1')"),
+	'3', 'and stitched');
+is(post('/v1/batch', $batch, '-H', $json, '-u', "$key:"), '200 {"success": true}', 'the same batch again');
+is(events(), '2', 'is not stored twice (messageId)');
+
+my $track = qq({"writeKey": "$key", "event": "Product Viewed", "anonymousId": "a2", "messageId": "m3",)
+  . ' "timestamp": "2026-11-01T00:02:00Z"}';
+is(post('/v1/t', $track, '-H', 'Content-Type: text/plain'), '200 {"success": true}',
+	'a track event at /v1/t, the key in a text/plain body');
+is($node->safe_psql('h1', "SELECT type || ' ' || (payload ? 'writeKey') FROM cdp.events WHERE payload->>'messageId' = 'm3'"),
+	'track false', 'typed by its endpoint, the write key not stored');
+
+my $gz;
+gzip(\'[{"type": "page", "name": "Home", "anonymousId": "a3", "messageId": "m4", "timestamp": "2026-11-01T00:03:00Z"}]' => \$gz)
+  or die $GzipError;
+is(post('/v1/batch', $gz, '-H', 'Content-Encoding: gzip', '-H', 'Content-Type: application/x-www-form-urlencoded', '-u', "$key:"),
+	'200 {"success": true}', 'a gzip batch labelled as a form');
+is(events(), '4', 'its event is stored');
+
+# Refusals.
+is(post('/v1/batch', $batch, '-H', $json), '401 {"error": "missing or unknown write key"}', 'no key: 401');
+is(post('/v1/batch', $batch, '-H', $json, '-u', 'cdp_nope:'), '401 {"error": "missing or unknown write key"}',
+	'an unknown key: 401');
+my $secret = '{"batch": [{"type": "track", "userId": "secret-person"';
+my $answer = post('/v1/batch', $secret, '-H', $json, '-u', "$key:");
+is($answer, '400 {"error": "the body is not valid JSON"}', 'malformed JSON: 400');
+unlike($answer, qr/secret/, 'quoting nothing of it');
+is(post('/v1/track', '{"userId": "secret-person", "messageId": "m5", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key:"),
+	'400 {"error": "track event field \\"event\\" must be a non-empty string"}',
+	'a track event without its event name: 400 naming the field');
+is(post('/v1/track', '[1, 2]', '-u', "$key:"), '400 {"error": "the body must be a JSON object"}', 'a single event must be an object');
+is(post('/v1/batch', 'x' x (501 * 1024), '-u', "$key:"), '413 {"error": "the body is larger than 500 KB"}',
+	'a body over 500 KB: 413');
+my $bomb;
+gzip(\('[' . (' ' x (2 * 1024 * 1024)) . ']') => \$bomb) or die $GzipError;
+is(post('/v1/batch', $bomb, '-H', 'Content-Encoding: gzip', '-u', "$key:"),
+	'413 {"error": "the body inflates to more than 500 KB"}', 'a gzip bomb: 413');
+is(post('/v1/batch', substr($gz, 0, 20), '-H', 'Content-Encoding: gzip', '-u', "$key:"),
+	'400 {"error": "the body is not valid gzip"}', 'truncated gzip: 400');
+my $many = '[' . join(',', map { qq({"type": "track", "event": "E", "userId": "u$_", "messageId": "n$_"}) } 1 .. 2501) . ']';
+is(post('/v1/batch', $many, '-u', "$key:"), '413 {"error": "more than 2,500 events in one request"}',
+	'2,501 events: 413');
+like(post('/v1/batch', '{"batch": [{"type": "track", "event": "E", "userId": "u", "messageId": "big", "properties": {"x": "'
+		  . ('y' x 40000) . '"}}]}', '-u', "$key:"),
+	qr/^413 /, 'an event over 32 KB: 413');
+is(post('/v1/batch', "[\xff\xfe]", '-u', "$key:"), '400 {"error": "the body is not valid JSON"}', 'invalid UTF-8: 400');
+is(post('/v1/batch', ('[' x 100000) . (']' x 100000), '-u', "$key:"), '400 {"error": "the body is not valid JSON"}',
+	'deeply nested JSON: 400');
+is(post('/v1/nope', '{}'), '404 {"error": "no such endpoint"}', 'an unknown path: 404');
+is(events(), '4', 'nothing refused was stored');
+
+# CORS preflight.
+my ($out, $err);
+IPC::Run::run([ 'curl', '-s', '-i', '-X', 'OPTIONS', '-H', 'Origin: https://shop.example',
+		'-H', 'Access-Control-Request-Method: POST', "http://127.0.0.1:$port/v1/t" ], '>', \$out, '2>', \$err);
+like($out, qr/^HTTP\/1\.1 204/, 'a preflight: 204');
+like($out, qr/Access-Control-Allow-Origin: https:\/\/shop\.example/i, 'allowing the page');
+
+# A revoked key is refused.
+$node->safe_psql('h1', "SELECT cdp.revoke_write_key('$key')");
+is(post('/v1/batch', $batch, '-u', "$key:"), '401 {"error": "missing or unknown write key"}', 'a revoked key: 401');
+my $key2 = $node->safe_psql('h1', "SELECT cdp.create_write_key('web')");
+
+# A reload moves the server.
+my $port2 = PostgreSQL::Test::Cluster::get_free_port();
+$node->append_conf('postgresql.conf', "cdp.http_listen = '127.0.0.1:$port2'\n");
+$node->reload;
+$port = $port2;
+$up = 0;
+for (my $i = 0; $i < 100 && !$up; $i++)
+{
+	$up = post('/v1/i', '{"userId": "u9", "messageId": "m9", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key2:") =~ /^200/;
+	sleep 0.1 unless $up;
+}
+ok($up, 'after a reload, the server answers on the new port');
+is(events(), '5', 'its event is stored');
+ok(!$node->log_contains(qr/terminated by signal/), 'no process crashed');
+unlike(slurp_file($node->logfile), qr/secret-person/, 'no request data in the server log');
+
+$node->stop;
+done_testing();
