@@ -8,12 +8,14 @@
 #   CDP_DEMO_DIR   data directory   (default /var/lib/postgresql/cdp-demo)
 #   CDP_DEMO_PORT  port             (default 5499)
 #   CDP_DEMO_PEOPLE people in the sample (default 10000)
+#   CDP_DEMO_HTTP   where cdp's HTTP server listens (default 127.0.0.1:8088)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=${CDP_DEMO_DIR:-/var/lib/postgresql/cdp-demo}
 PORT=${CDP_DEMO_PORT:-5499}
 PEOPLE=${CDP_DEMO_PEOPLE:-10000}
+HTTP=${CDP_DEMO_HTTP:-127.0.0.1:8088}
 SOCKET=/var/run/postgresql
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -60,9 +62,11 @@ echo "running: $(as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -A -t -d postgres 
 
 psql_demo() { as_pg "$BIN/psql" -h "$SOCKET" -p "$PORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
-# The background worker is switched on by the demo itself, once the
-# sample is loaded (scripts/demo.sql); until then the demo pins its clock.
-psql_demo -d postgres -c "ALTER SYSTEM RESET cdp.database" -c "SELECT pg_reload_conf()" >/dev/null
+# The background worker and the HTTP server are switched on by the demo
+# itself, once the sample is loaded (scripts/demo.sql); until then the
+# demo pins its clock.
+psql_demo -d postgres -c "ALTER SYSTEM RESET cdp.database" -c "ALTER SYSTEM RESET cdp.http_listen" \
+	-c "SELECT pg_reload_conf()" >/dev/null
 
 step "Creating database cdp_demo with the extension"
 psql_demo -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS cdp_demo WITH (FORCE)" -c "CREATE DATABASE cdp_demo"
@@ -73,11 +77,30 @@ step "Generating the sample ($PEOPLE people, deterministic)"
 psql_demo -d cdp_demo -v people="$PEOPLE" < test/gen/sample.sql
 psql_demo -d cdp_demo -v people="$PEOPLE" < scripts/demo.sql
 
+step "HTTP collection: curl sends a Segment batch to cdp's own HTTP server ($HTTP)"
+psql_demo -d postgres -c "ALTER SYSTEM SET cdp.http_listen = '$HTTP'" -c "SELECT pg_reload_conf()" >/dev/null
+KEY=$(psql_demo -d cdp_demo -A -t -c "SELECT cdp.create_write_key('web')")
+echo "write key for source web (shown once): $KEY"
+for _ in $(seq 1 50); do
+	curl -s -o /dev/null "http://$HTTP/" && break
+	sleep 0.2
+done
+curl -s -u "$KEY:" -H 'Content-Type: application/json' "http://$HTTP/v1/batch" -d '{"batch": [
+  {"type": "identify", "userId": "http-demo-1", "anonymousId": "http-anon-1", "messageId": "demo-http-1",
+   "traits": {"email": "http.demo@example.com", "name": "Ada Http"}},
+  {"type": "track", "event": "Order Completed", "userId": "http-demo-1", "messageId": "demo-http-2",
+   "properties": {"revenue": 42}}]}'
+echo
+psql_demo -d cdp_demo -c "SELECT e.type, e.event, e.payload->>'messageId' AS message_id, p.traits->>'name' AS profile_name
+  FROM cdp.events e JOIN cdp.identities i ON i.ident OPERATOR(cdp.=) e.anchor JOIN cdp.profiles p USING (profile_id)
+ WHERE e.payload->>'messageId' LIKE 'demo-http-%' ORDER BY 3"
+
 cat <<MSG
 
 == Done
 Connect:   runuser -u postgres -- psql -h $SOCKET -p $PORT -d cdp_demo
      or:   psql "host=localhost port=$PORT dbname=cdp_demo user=postgres"
+HTTP:      POST http://$HTTP/v1/batch (Segment HTTP API; write key: SELECT cdp.create_write_key('web'))"
 Stop:      runuser -u postgres -- $BIN/pg_ctl -D $DIR stop
 Remove:    the above, then rm -rf $DIR
 MSG
