@@ -100,7 +100,7 @@ cat <<MSG
 == Done
 Connect:   runuser -u postgres -- psql -h $SOCKET -p $PORT -d cdp_demo
      or:   psql "host=localhost port=$PORT dbname=cdp_demo user=postgres"
-HTTP:      POST http://$HTTP/v1/batch (Segment HTTP API; write key: SELECT cdp.create_write_key('web'))"
+HTTP:      POST http://$HTTP/v1/batch (Segment HTTP API; write key: SELECT cdp.create_write_key('web'))
 Stop:      runuser -u postgres -- $BIN/pg_ctl -D $DIR stop
 Remove:    the above, then rm -rf $DIR
 MSG
