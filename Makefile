@@ -35,7 +35,8 @@ SQL_FRAGMENTS = \
 	src/consent/retention.sql \
 	src/worker/jobs.sql \
 	src/worker/worker.sql \
-	src/http/write_keys.sql
+	src/http/write_keys.sql \
+	src/http/http_status.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -49,7 +50,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql \
 	src/worker/jobs.sql \
 	src/worker/worker.sql \
-	src/http/write_keys.sql
+	src/http/write_keys.sql \
+	src/http/http_status.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 

@@ -62,10 +62,11 @@ write_key_source(const CdpHttpRequest *request, Datum body)
 /*
  * Ingests a batch body ({"batch": [...]} or an array) or one event of the
  * endpoint's type; the writeKey member is not stored.  Returns false when
- * the batch holds more events than Segment allows.
+ * the batch holds more events than Segment allows; counts the new events
+ * in request->events.
  */
 static bool
-ingest_events(const CdpHttpRequest *request, const char *source, Datum body)
+ingest_events(CdpHttpRequest *request, const char *source, Datum body)
 {
 	Oid			argtypes[3] = {TEXTOID, JSONBOID, TEXTOID};
 	Datum		args[3];
@@ -97,7 +98,7 @@ ingest_events(const CdpHttpRequest *request, const char *source, Datum body)
 						   3, argtypes),
 				   args, SPI_OK_SELECT);
 	}
-	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	request->events = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return !isnull;
 }
 
@@ -235,6 +236,22 @@ ingest_request(CdpHttpRequest *request)
 	CurrentResourceOwner = owner;
 }
 
+/* Counts a group commit and the events it stored. */
+static void
+count_committed(const CdpHttpRequest *pending)
+{
+	int64		events = 0;
+	int64		requests = 0;
+
+	for (const CdpHttpRequest *r = pending; r != NULL; r = r->next_pending)
+	{
+		requests++;
+		if (r->status == MHD_HTTP_OK)
+			events += r->events;
+	}
+	CdpHttpStatsCommitted(requests, events);
+}
+
 void
 CdpHttpCollect(CdpHttpRequest *pending)
 {
@@ -252,6 +269,7 @@ CdpHttpCollect(CdpHttpRequest *pending)
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+		count_committed(pending);
 	}
 	PG_CATCH();
 	{

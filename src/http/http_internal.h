@@ -8,6 +8,8 @@
 #ifndef CDP_HTTP_INTERNAL_H
 #define CDP_HTTP_INTERNAL_H
 
+#include "utils/timestamp.h"
+
 #include "http/http.h"
 
 /* Segment's limits: per request body (inflated too), and per event. */
@@ -29,6 +31,8 @@ typedef struct CdpHttpRequest
 {
 	struct MHD_Connection *connection;
 	const CdpHttpEndpoint *endpoint;
+	TimestampTz began;			/* when its headers arrived */
+	int64		events;			/* new events it stored */
 	char	   *write_key;		/* from Basic auth, or NULL */
 	bool		gzip;			/* Content-Encoding: gzip */
 	char	   *body;
@@ -40,6 +44,12 @@ typedef struct CdpHttpRequest
 	int			retry_after;	/* seconds, for 503; 0: none */
 	struct CdpHttpRequest *next_pending;
 } CdpHttpRequest;
+
+/* http_stats.c: the counters of cdp.http_status */
+extern void CdpHttpStatsInit(void);
+extern void CdpHttpStatsStarted(void);
+extern void CdpHttpStatsAnswered(unsigned int status, TimestampTz began);
+extern void CdpHttpStatsCommitted(int64 requests, int64 events);
 
 /* http_collect.c: ingests the pending requests, in one transaction. */
 extern void CdpHttpCollect(CdpHttpRequest *pending);

@@ -85,9 +85,13 @@ add_cors(struct MHD_Connection *connection, struct MHD_Response *response)
 	MHD_add_response_header(response, "Access-Control-Max-Age", "86400");
 }
 
-/* Queues an answer: a JSON body (or none), CORS, Retry-After. */
+/*
+ * Queues an answer: a JSON body (or none), CORS, Retry-After; counts it,
+ * as taking since began.
+ */
 static enum MHD_Result
-respond(struct MHD_Connection *connection, unsigned int status, const char *json, int retry_after)
+respond(struct MHD_Connection *connection, unsigned int status, const char *json, int retry_after,
+		TimestampTz began)
 {
 	const char *body = (json != NULL) ? json : "";
 	struct MHD_Response *response;
@@ -108,6 +112,7 @@ respond(struct MHD_Connection *connection, unsigned int status, const char *json
 	}
 	rc = MHD_queue_response(connection, status, response);
 	MHD_destroy_response(response);
+	CdpHttpStatsAnswered(status, began);
 	return rc;
 }
 
@@ -123,6 +128,7 @@ begin_request(struct MHD_Connection *connection, const CdpHttpEndpoint *endpoint
 		return NULL;
 	request->connection = connection;
 	request->endpoint = endpoint;
+	request->began = GetCurrentTimestamp();
 	encoding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Encoding");
 	request->gzip = (encoding != NULL && strcasecmp(encoding, "gzip") == 0);
 	if (encoding != NULL && !request->gzip && strcasecmp(encoding, "identity") != 0)
@@ -174,15 +180,17 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 	{
 		const CdpHttpEndpoint *endpoint = find_endpoint(url);
 
+		TimestampTz now = GetCurrentTimestamp();
+
 		if (strcmp(method, "OPTIONS") == 0)
-			return respond(connection, MHD_HTTP_NO_CONTENT, NULL, 0);
+			return respond(connection, MHD_HTTP_NO_CONTENT, NULL, 0, now);
 		if (endpoint == NULL)
-			return respond(connection, MHD_HTTP_NOT_FOUND, "{\"error\": \"no such endpoint\"}", 0);
+			return respond(connection, MHD_HTTP_NOT_FOUND, "{\"error\": \"no such endpoint\"}", 0, now);
 		if (strcmp(method, "POST") != 0)
-			return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\": \"use POST\"}", 0);
+			return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\": \"use POST\"}", 0, now);
 		request = begin_request(connection, endpoint);
 		if (request == NULL)
-			return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1);
+			return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1, now);
 		*request_cls = request;
 		return MHD_YES;
 	}
@@ -198,7 +206,7 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 	if (request->answered)
 		return respond(connection, request->status,
 					   request->answer != NULL ? request->answer : out_of_memory_answer,
-					   request->retry_after);
+					   request->retry_after, request->began);
 	/* The whole body is here: it waits to be ingested with the others. */
 	MHD_suspend_connection(connection);
 	if (pending_tail != NULL)
@@ -302,6 +310,7 @@ CdpHttpServe(void)
 	AddWaitEventToSet(wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(wait_set, WL_SOCKET_READABLE, info->epoll_fd, NULL, NULL);
+	CdpHttpStatsStarted();
 	ereport(LOG, (errmsg("cdp HTTP server listening on %s", listen)));
 
 	for (;;)

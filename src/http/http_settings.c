@@ -10,7 +10,7 @@
 
 #include "utils/guc.h"
 
-#include "http/http.h"
+#include "http/http_internal.h"
 
 char	   *cdp_http_listen = NULL;
 char	   *cdp_http_database = NULL;
@@ -35,4 +35,5 @@ CdpHttpInit(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+	CdpHttpStatsInit();
 }

@@ -142,6 +142,11 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 }
 ok($up, 'after a reload, the server answers on the new port');
 is(events(), '5', 'its event is stored');
+is($node->safe_psql('h1', q{
+		SELECT answered_2xx || ' ok, ' || events || ' events, ' || answered_5xx || ' server errors, '
+		    || (answered_4xx >= 15) || ', ' || (commits >= 5) || ', ' || (latency_p99_ms >= latency_p50_ms)
+		  FROM cdp.http_status}),
+	'6 ok, 5 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
 ok(!$node->log_contains(qr/terminated by signal/), 'no process crashed');
 unlike(slurp_file($node->logfile), qr/secret-person/, 'no request data in the server log');
 
