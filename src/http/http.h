@@ -26,12 +26,16 @@ extern char *cdp_http_listen;
 /* cdp.http_database: the database served; "" for the first of cdp.database. */
 extern char *cdp_http_database;
 
+/* cdp.http_tls_cert, cdp.http_tls_key: PEM files; both set: HTTPS. */
+extern char *cdp_http_tls_cert;
+extern char *cdp_http_tls_key;
+
 /* Defines the settings (from _PG_init). */
 extern void CdpHttpInit(void);
 
 /*
- * The HTTP worker's loop, connected to its database: serves until
- * cdp.http_listen changes (a reload), then returns.  Errors out when the
+ * The HTTP worker's loop, connected to its database: serves until its
+ * settings (cdp.http_*) change on a reload, then returns.  Errors out when the
  * address cannot be served.
  */
 extern void CdpHttpServe(void);

@@ -25,6 +25,7 @@
 
 #include "miscadmin.h"
 #include "postmaster/interrupt.h"
+#include "storage/fd.h"
 #include "storage/latch.h"
 #include "utils/guc.h"
 #include "utils/wait_event.h"
@@ -263,6 +264,39 @@ listen_address(const char *listen, struct sockaddr_storage *address)
 	freeaddrinfo(found);
 }
 
+/*
+ * The contents of a PEM file named by a setting, NUL-terminated (at most
+ * 1 MB).  The errors name the setting, never what the file holds.
+ */
+static char *
+read_pem(const char *setting, const char *path)
+{
+	FILE	   *file = AllocateFile(path, "rb");
+	char	   *pem = palloc(1024 * 1024 + 1);
+	size_t		len;
+
+	if (file == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("cdp HTTP server: cannot open the file of %s: %m", setting)));
+	len = fread(pem, 1, 1024 * 1024 + 1, file);
+	FreeFile(file);
+	if (len == 0 || len > 1024 * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("cdp HTTP server: the file of %s is empty or larger than 1 MB", setting)));
+	pem[len] = '\0';
+	return pem;
+}
+
+/* Whether the settings the server started with still hold. */
+static bool
+settings_unchanged(const char *listen, const char *cert, const char *key)
+{
+	return strcmp(listen, cdp_http_listen) == 0 && strcmp(cert, cdp_http_tls_cert) == 0 &&
+		strcmp(key, cdp_http_tls_key) == 0;
+}
+
 /* Ingests what arrived, and lets the library answer it. */
 static void
 collect_pending(struct MHD_Daemon *daemon)
@@ -286,14 +320,33 @@ void
 CdpHttpServe(void)
 {
 	char	   *listen = pstrdup(cdp_http_listen);
+	char	   *cert = pstrdup(cdp_http_tls_cert);
+	char	   *key = pstrdup(cdp_http_tls_key);
+	bool		tls = (cert[0] != '\0' || key[0] != '\0');
+	struct MHD_OptionItem tls_options[3] = {{MHD_OPTION_END, 0, NULL}};
 	struct sockaddr_storage address;
 	struct MHD_Daemon *daemon;
 	const union MHD_DaemonInfo *info;
 	WaitEventSet *wait_set;
 
 	listen_address(listen, &address);
-	daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-							  on_request, NULL,
+	if (tls)
+	{
+		if (cert[0] == '\0' || key[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cdp HTTP server: set both cdp.http_tls_cert and cdp.http_tls_key, or neither")));
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cdp HTTP server: this libmicrohttpd has no TLS")));
+		tls_options[0] = (struct MHD_OptionItem) {MHD_OPTION_HTTPS_MEM_CERT, 0, read_pem("cdp.http_tls_cert", cert)};
+		tls_options[1] = (struct MHD_OptionItem) {MHD_OPTION_HTTPS_MEM_KEY, 0, read_pem("cdp.http_tls_key", key)};
+		tls_options[2] = (struct MHD_OptionItem) {MHD_OPTION_END, 0, NULL};
+	}
+	daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | (tls ? MHD_USE_TLS : 0),
+							  0, NULL, NULL, on_request, NULL,
+							  MHD_OPTION_ARRAY, tls_options,
 							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
 							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 512,
 							  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30,
@@ -304,14 +357,15 @@ CdpHttpServe(void)
 	if (daemon == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("cdp HTTP server cannot listen on %s", listen)));
+				 errmsg("cdp HTTP server cannot listen on %s%s", listen,
+						tls ? " (or its TLS certificate and key are not usable)" : "")));
 	info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	wait_set = CreateWaitEventSet(CurrentMemoryContext, 3);
 	AddWaitEventToSet(wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(wait_set, WL_SOCKET_READABLE, info->epoll_fd, NULL, NULL);
 	CdpHttpStatsStarted();
-	ereport(LOG, (errmsg("cdp HTTP server listening on %s", listen)));
+	ereport(LOG, (errmsg("cdp HTTP server listening on %s%s", listen, tls ? " (HTTPS)" : "")));
 
 	for (;;)
 	{
@@ -324,7 +378,7 @@ CdpHttpServe(void)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			if (strcmp(listen, cdp_http_listen) != 0)
+			if (!settings_unchanged(listen, cert, key))
 				break;
 		}
 		if (MHD_get_timeout(daemon, &library_timeout) == MHD_YES)
@@ -337,5 +391,5 @@ CdpHttpServe(void)
 	}
 	FreeWaitEventSet(wait_set);
 	MHD_stop_daemon(daemon);
-	ereport(LOG, (errmsg("cdp HTTP server on %s stopped: cdp.http_listen changed", listen)));
+	ereport(LOG, (errmsg("cdp HTTP server on %s stopped: its settings changed", listen)));
 }

@@ -14,6 +14,8 @@
 
 char	   *cdp_http_listen = NULL;
 char	   *cdp_http_database = NULL;
+char	   *cdp_http_tls_cert = NULL;
+char	   *cdp_http_tls_key = NULL;
 
 void
 CdpHttpInit(void)
@@ -34,6 +36,22 @@ CdpHttpInit(void)
 							   "",
 							   PGC_SIGHUP,
 							   0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cdp.http_tls_cert",
+							   "PEM file of the HTTP server's TLS certificate (chain).",
+							   "With cdp.http_tls_key, the server speaks HTTPS only.",
+							   &cdp_http_tls_cert,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("cdp.http_tls_key",
+							   "PEM file of the HTTP server's TLS private key.",
+							   "Readable by the server's operating system user only.",
+							   &cdp_http_tls_key,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
 	CdpHttpStatsInit();
 }

@@ -142,11 +142,31 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 }
 ok($up, 'after a reload, the server answers on the new port');
 is(events(), '5', 'its event is stored');
+# HTTPS, with a certificate made here.
+my ($ok_ssl) = IPC::Run::run([ 'openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+		'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+		'-keyout', "$dir/key.pem", '-out', "$dir/cert.pem" ], '>', \$out, '2>', \$err);
+ok($ok_ssl, 'a certificate is made');
+$node->append_conf('postgresql.conf', "cdp.http_tls_cert = '$dir/cert.pem'\ncdp.http_tls_key = '$dir/key.pem'\n");
+$node->reload;
+$up = 0;
+for (my $i = 0; $i < 100 && !$up; $i++)
+{
+	IPC::Run::run([ 'curl', '-s', '--cacert', "$dir/cert.pem", '-u', "$key2:", '--data-binary',
+			'{"batch": [{"type": "track", "event": "Secure", "userId": "u9", "messageId": "m10"}]}',
+			"https://127.0.0.1:$port/v1/batch" ], '>', \$out, '2>', \$err);
+	$up = ($out // '') eq '{"success": true}';
+	sleep 0.1 unless $up;
+}
+ok($up, 'after a reload with a certificate and key, the server speaks HTTPS (verified)');
+like(post('/v1/batch', '[]', '-u', "$key2:"), qr/^000 /, 'and no longer plain HTTP');
+is(events(), '6', 'the event sent over HTTPS is stored');
+
 is($node->safe_psql('h1', q{
 		SELECT answered_2xx || ' ok, ' || events || ' events, ' || answered_5xx || ' server errors, '
 		    || (answered_4xx >= 15) || ', ' || (commits >= 5) || ', ' || (latency_p99_ms >= latency_p50_ms)
 		  FROM cdp.http_status}),
-	'6 ok, 5 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
+	'7 ok, 6 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
 ok(!$node->log_contains(qr/terminated by signal/), 'no process crashed');
 unlike(slurp_file($node->logfile), qr/secret-person/, 'no request data in the server log');
 
