@@ -26,6 +26,9 @@ extern char *cdp_http_listen;
 /* cdp.http_database: the database served; "" for the first of cdp.database. */
 extern char *cdp_http_database;
 
+/* cdp.http_workers: processes serving the port together. */
+extern int	cdp_http_workers;
+
 /* cdp.http_tls_cert, cdp.http_tls_key: PEM files; both set: HTTPS. */
 extern char *cdp_http_tls_cert;
 extern char *cdp_http_tls_key;

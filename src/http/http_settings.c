@@ -14,6 +14,7 @@
 
 char	   *cdp_http_listen = NULL;
 char	   *cdp_http_database = NULL;
+int			cdp_http_workers = 1;
 char	   *cdp_http_tls_cert = NULL;
 char	   *cdp_http_tls_key = NULL;
 
@@ -37,6 +38,17 @@ CdpHttpInit(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("cdp.http_workers",
+							"Processes that serve cdp.http_listen together.",
+							"They share the port (SO_REUSEPORT): the kernel spreads "
+							"connections over them, and each commits its own requests.",
+							&cdp_http_workers,
+							1,
+							1,
+							16,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 	DefineCustomStringVariable("cdp.http_tls_cert",
 							   "PEM file of the HTTP server's TLS certificate (chain).",
 							   "With cdp.http_tls_key, the server speaks HTTPS only.",

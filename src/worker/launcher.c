@@ -113,7 +113,7 @@ release_slots(const Oid *oids, int n, Oid http_db)
 		for (int k = 0; k < n; k++)
 			served |= (slot->dboid == oids[k]);
 		if (slot->kind == CDP_WORKER_HTTP)
-			served &= (slot->dboid == http_db);
+			served &= (slot->dboid == http_db && slot->instance < cdp_http_workers);
 		if (slot->dboid == InvalidOid || served)
 			continue;
 		if (handles[i] != NULL)
@@ -129,11 +129,11 @@ release_slots(const Oid *oids, int n, Oid http_db)
 }
 
 /*
- * The slot of dboid's worker of a kind, taken when it has none; -1 when
- * all are taken.
+ * The slot of dboid's worker of a kind (and instance), taken when it has
+ * none; -1 when all are taken.
  */
 static int
-slot_index(Oid dboid, CdpWorkerKind kind)
+slot_index(Oid dboid, CdpWorkerKind kind, int instance)
 {
 	int			free_index = -1;
 
@@ -141,7 +141,7 @@ slot_index(Oid dboid, CdpWorkerKind kind)
 	{
 		CdpWorkerSlot *slot = &cdp_worker_shared->slots[i];
 
-		if (slot->dboid == dboid && slot->kind == kind)
+		if (slot->dboid == dboid && slot->kind == kind && slot->instance == instance)
 			return i;
 		if (free_index < 0 && slot->dboid == InvalidOid)
 			free_index = i;
@@ -152,6 +152,7 @@ slot_index(Oid dboid, CdpWorkerKind kind)
 		memset(&cdp_worker_shared->slots[free_index], 0, sizeof(CdpWorkerSlot));
 		cdp_worker_shared->slots[free_index].dboid = dboid;
 		cdp_worker_shared->slots[free_index].kind = kind;
+		cdp_worker_shared->slots[free_index].instance = instance;
 		LWLockRelease(cdp_worker_shared->lock);
 		next_start[free_index] = 0;
 	}
@@ -212,8 +213,32 @@ start_worker(int i, TimestampTz now)
 }
 
 /*
- * One round: serve the listed databases, starting the workers due.
- * Returns the milliseconds until the next start is due.
+ * Keeps dboid's worker of a kind (and instance) running: starts it when it
+ * is not, and work was announced or its next start is due.  Lowers
+ * *wait_ms to when that start is due.
+ */
+static void
+keep_worker(Oid dboid, CdpWorkerKind kind, int instance, TimestampTz now, long *wait_ms)
+{
+	int			i = slot_index(dboid, kind, instance);
+	bool		wake;
+
+	if (i < 0 || worker_alive(i))
+		return;
+	LWLockAcquire(cdp_worker_shared->lock, LW_SHARED);
+	wake = cdp_worker_shared->slots[i].wake &&
+		cdp_worker_shared->slots[i].consecutive_failures == 0;
+	LWLockRelease(cdp_worker_shared->lock);
+	if (wake || now >= next_start[i])
+		start_worker(i, now);
+	else
+		*wait_ms = Min(*wait_ms, Max((long) ((next_start[i] - now) / 1000), 1));
+}
+
+/*
+ * One round: serve the listed databases, starting the workers due: the
+ * stitch and jobs workers of each, the HTTP workers of the one served over
+ * HTTP.  Returns the milliseconds until the next start is due.
  */
 static long
 launch_round(void)
@@ -225,31 +250,12 @@ launch_round(void)
 	long		wait_ms = (long) cdp_worker_naptime * 1000;
 
 	release_slots(oids, n, http_db);
-	for (int k = 0; k < n * CDP_WORKER_KINDS; k++)
+	for (int k = 0; k < n; k++)
 	{
-		Oid			dboid = oids[k / CDP_WORKER_KINDS];
-		CdpWorkerKind kind = k % CDP_WORKER_KINDS;
-		int			i;
-		bool		wake;
-		long		until;
-
-		if (kind == CDP_WORKER_HTTP && dboid != http_db)
-			continue;
-		i = slot_index(dboid, kind);
-
-		if (i < 0 || worker_alive(i))
-			continue;
-		LWLockAcquire(cdp_worker_shared->lock, LW_SHARED);
-		wake = cdp_worker_shared->slots[i].wake &&
-			cdp_worker_shared->slots[i].consecutive_failures == 0;
-		LWLockRelease(cdp_worker_shared->lock);
-		if (wake || now >= next_start[i])
-		{
-			start_worker(i, now);
-			continue;
-		}
-		until = (long) ((next_start[i] - now) / 1000);
-		wait_ms = Min(wait_ms, Max(until, 1));
+		keep_worker(oids[k], CDP_WORKER_STITCH, 0, now, &wait_ms);
+		keep_worker(oids[k], CDP_WORKER_JOBS, 0, now, &wait_ms);
+		for (int instance = 0; oids[k] == http_db && instance < cdp_http_workers; instance++)
+			keep_worker(oids[k], CDP_WORKER_HTTP, instance, now, &wait_ms);
 	}
 	return wait_ms;
 }

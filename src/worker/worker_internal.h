@@ -46,6 +46,7 @@ typedef struct CdpWorkerSlot
 {
 	Oid			dboid;			/* InvalidOid: free */
 	CdpWorkerKind kind;
+	int			instance;		/* of the HTTP workers; 0 for the others */
 	pid_t		pid;			/* the worker's, or 0 */
 	Latch	   *latch;			/* the worker's, while it runs */
 	CdpWorkerState state;

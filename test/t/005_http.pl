@@ -3,7 +3,8 @@
 # key as the Basic auth user, single events with the key in a text/plain
 # body, gzip bodies; every refusal with its status and a JSON reason that
 # quotes nothing of the body; CORS; messageId making a resend harmless;
-# the server still serving after hostile requests; a reload moving it.
+# the server still serving after hostile requests; a reload moving it;
+# HTTPS; two processes sharing the port.
 use strict;
 use warnings;
 use IO::Compress::Gzip qw(gzip $GzipError);
@@ -16,7 +17,7 @@ my $node = PostgreSQL::Test::Cluster->new('http');
 $node->init;
 $node->append_conf('postgresql.conf',
 	"shared_preload_libraries = 'cdp'\ncdp.database = 'h1'\ncdp.naptime = 1\n"
-	  . "cdp.http_listen = '127.0.0.1:$port'\nmax_worker_processes = 16\n");
+	  . "cdp.http_listen = '127.0.0.1:$port'\ncdp.http_workers = 2\nmax_worker_processes = 16\n");
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE h1');
 $node->safe_psql('h1', 'CREATE EXTENSION cdp');
@@ -47,8 +48,8 @@ sub post
 
 sub events { return $node->safe_psql('h1', 'SELECT count(*) FROM cdp.events'); }
 
-ok($node->poll_query_until('h1', "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cdp http worker'"),
-	'the HTTP worker runs');
+ok($node->poll_query_until('h1', "SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'cdp http worker'"),
+	'the two HTTP workers run (cdp.http_workers = 2)');
 # Until it listens, curl gets no status.
 my $up = 0;
 for (my $i = 0; $i < 100 && !$up; $i++)
