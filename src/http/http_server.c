@@ -19,6 +19,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
@@ -117,6 +118,24 @@ respond(struct MHD_Connection *connection, unsigned int status, const char *json
 	return rc;
 }
 
+/*
+ * Whether a Basic auth user name can be a write key: what
+ * cdp.create_write_key makes is "cdp_" and hex digits.  Anything else
+ * (bytes that are not UTF-8 among them) is an unknown key, never looked up.
+ */
+static bool
+write_key_shaped(const char *user)
+{
+	size_t		len = strlen(user);
+
+	if (len == 0 || len > 128)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char) user[i]) && user[i] != '_' && user[i] != '-')
+			return false;
+	return true;
+}
+
 /* Starts a request: the endpoint, the encoding, the Basic auth user. */
 static CdpHttpRequest *
 begin_request(struct MHD_Connection *connection, const CdpHttpEndpoint *endpoint)
@@ -139,7 +158,7 @@ begin_request(struct MHD_Connection *connection, const CdpHttpEndpoint *endpoint
 	user = MHD_basic_auth_get_username_password(connection, NULL);
 	if (user != NULL)
 	{
-		request->write_key = strdup(user);
+		request->write_key = strdup(write_key_shaped(user) ? user : "");
 		MHD_free(user);
 	}
 	return request;

@@ -8,6 +8,8 @@
 use strict;
 use warnings;
 use IO::Compress::Gzip qw(gzip $GzipError);
+use IO::Socket::INET;
+use MIME::Base64;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -90,6 +92,8 @@ is(events(), '4', 'its event is stored');
 is(post('/v1/batch', $batch, '-H', $json), '401 {"error": "missing or unknown write key"}', 'no key: 401');
 is(post('/v1/batch', $batch, '-H', $json, '-u', 'cdp_nope:'), '401 {"error": "missing or unknown write key"}',
 	'an unknown key: 401');
+is(post('/v1/batch', $batch, '-H', $json, '-H', 'Authorization: Basic ' . MIME::Base64::encode_base64("\xff\xfe:", '')),
+	'401 {"error": "missing or unknown write key"}', 'a key that is not UTF-8: 401');
 my $secret = '{"batch": [{"type": "track", "userId": "secret-person"';
 my $answer = post('/v1/batch', $secret, '-H', $json, '-u', "$key:");
 is($answer, '400 {"error": "the body is not valid JSON"}', 'malformed JSON: 400');
@@ -116,7 +120,21 @@ is(post('/v1/batch', "[\xff\xfe]", '-u', "$key:"), '400 {"error": "the body is n
 is(post('/v1/batch', ('[' x 100000) . (']' x 100000), '-u', "$key:"), '400 {"error": "the body is not valid JSON"}',
 	'deeply nested JSON: 400');
 is(post('/v1/nope', '{}'), '404 {"error": "no such endpoint"}', 'an unknown path: 404');
-is(events(), '4', 'nothing refused was stored');
+
+# Slow clients: 100 connections that send half a request and wait hold
+# nobody else up.
+my @slow;
+for (1 .. 100)
+{
+	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp') or last;
+	print $socket "POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n[";
+	push @slow, $socket;
+}
+is(scalar(@slow), 100, '100 slow clients connected');
+is(post('/v1/i', '{"userId": "u8", "messageId": "m8", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key:"),
+	'200 {"success": true}', 'the server answers others meanwhile');
+close($_) for @slow;
+is(events(), '5', 'nothing refused was stored');
 
 # CORS preflight.
 my ($out, $err);
@@ -142,7 +160,7 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 	sleep 0.1 unless $up;
 }
 ok($up, 'after a reload, the server answers on the new port');
-is(events(), '5', 'its event is stored');
+is(events(), '6', 'its event is stored');
 # HTTPS, with a certificate made here.
 my ($ok_ssl) = IPC::Run::run([ 'openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
 		'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
@@ -161,13 +179,13 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 }
 ok($up, 'after a reload with a certificate and key, the server speaks HTTPS (verified)');
 like(post('/v1/batch', '[]', '-u', "$key2:"), qr/^000 /, 'and no longer plain HTTP');
-is(events(), '6', 'the event sent over HTTPS is stored');
+is(events(), '7', 'the event sent over HTTPS is stored');
 
 is($node->safe_psql('h1', q{
 		SELECT answered_2xx || ' ok, ' || events || ' events, ' || answered_5xx || ' server errors, '
 		    || (answered_4xx >= 15) || ', ' || (commits >= 5) || ', ' || (latency_p99_ms >= latency_p50_ms)
 		  FROM cdp.http_status}),
-	'7 ok, 6 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
+	'8 ok, 7 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
 ok(!$node->log_contains(qr/terminated by signal/), 'no process crashed');
 unlike(slurp_file($node->logfile), qr/secret-person/, 'no request data in the server log');
 
