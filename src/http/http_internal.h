@@ -12,7 +12,7 @@
 
 #include "http/http.h"
 
-/* Segment's limits: per request body (inflated too), and per event. */
+/* Segment's limits: bytes per request body (inflated too), events per request. */
 #define CDP_HTTP_MAX_BODY		(500 * 1024)
 #define CDP_HTTP_MAX_EVENTS		2500
 
