@@ -36,6 +36,7 @@ SQL_FRAGMENTS = \
 	src/worker/jobs.sql \
 	src/worker/worker.sql \
 	src/http/write_keys.sql \
+	src/http/read_tokens.sql \
 	src/http/http_status.sql
 
 # The script of the version being developed is built from the fragments;
@@ -51,6 +52,7 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/worker/jobs.sql \
 	src/worker/worker.sql \
 	src/http/write_keys.sql \
+	src/http/read_tokens.sql \
 	src/http/http_status.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))

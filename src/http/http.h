@@ -3,15 +3,20 @@
  * http.h
  *	  The public header of src/http: the Segment HTTP Tracking API, served
  *	  by a background worker (src/worker starts it) so that the Segment and
- *	  RudderStack SDKs send straight to cdp.
+ *	  RudderStack SDKs send straight to cdp, and the profile API.
  *
  *	  http_settings.c		cdp.http_listen, cdp.http_database
  *	  http_server.c			the server: libmicrohttpd driven from the
  *							worker's own wait loop, one thread
  *	  http_collect.c		turning the requests that arrived into events,
  *							ingested in one transaction
+ *	  http_profiles.c		the profile API (GET /v1/profiles/...), read
+ *							as a read token's role, for its purpose
  *	  http_gzip.c			gzip request bodies, inflated within a bound
+ *	  http_stats.c			the counters of cdp.http_status
  *	  write_keys.sql		write keys (cdp.create_write_key)
+ *	  read_tokens.sql		read tokens (cdp.create_read_token)
+ *	  http_status.sql		cdp.http_status
  *
  *-------------------------------------------------------------------------
  */

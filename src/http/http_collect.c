@@ -46,8 +46,8 @@ write_key_source(const CdpHttpRequest *request, Datum body)
 	bool		isnull;
 	Datum		source;
 
-	args[0] = request->write_key != NULL ? CStringGetTextDatum(request->write_key) : (Datum) 0;
-	nulls[0] = request->write_key != NULL ? ' ' : 'n';
+	args[0] = request->credential != NULL ? CStringGetTextDatum(request->credential) : (Datum) 0;
+	nulls[0] = request->credential != NULL ? ' ' : 'n';
 	args[1] = body;
 	if (SPI_execute_plan(CdpPlan(&key_plan,
 								 "SELECT cdp.write_key_source(coalesce($1,"
@@ -265,7 +265,12 @@ CdpHttpCollect(CdpHttpRequest *pending)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		for (CdpHttpRequest *r = pending; r != NULL; r = r->next_pending)
-			ingest_request(r);
+		{
+			if (r->endpoint->profile_api)
+				CdpHttpReadProfile(r);
+			else
+				ingest_request(r);
+		}
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();

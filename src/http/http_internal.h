@@ -21,6 +21,7 @@ typedef struct CdpHttpEndpoint
 {
 	const char *path;
 	const char *type;
+	bool		profile_api;	/* GET /v1/profiles/...: path is a prefix */
 } CdpHttpEndpoint;
 
 /*
@@ -33,7 +34,9 @@ typedef struct CdpHttpRequest
 	const CdpHttpEndpoint *endpoint;
 	TimestampTz began;			/* when its headers arrived */
 	int64		events;			/* new events it stored */
-	char	   *write_key;		/* from Basic auth, or NULL */
+	char	   *credential;		/* write key or read token (Basic auth, Bearer), or NULL */
+	char	   *profile_path;	/* profile API: what follows /v1/profiles/ */
+	int			limit;			/* profile API: events to show */
 	bool		gzip;			/* Content-Encoding: gzip */
 	char	   *body;
 	size_t		body_len;
@@ -53,6 +56,9 @@ extern void CdpHttpStatsCommitted(int64 requests, int64 events);
 
 /* http_collect.c: ingests the pending requests, in one transaction. */
 extern void CdpHttpCollect(CdpHttpRequest *pending);
+
+/* http_profiles.c: answers a profile API request (in a transaction). */
+extern void CdpHttpReadProfile(CdpHttpRequest *request);
 
 /* Sets a request's answer (a JSON body, copied). */
 extern void CdpHttpAnswer(CdpHttpRequest *request, int status, const char *json);

@@ -44,6 +44,11 @@ static const CdpHttpEndpoint endpoints[] = {
 	{"/v1/alias", "alias"}, {"/v1/a", "alias"},
 };
 
+/* The profile API: GET /v1/profiles/{kind}:{value}[/traits|/segments|/events]. */
+static const CdpHttpEndpoint profile_endpoint = {"/v1/profiles/", NULL, true};
+#define DEFAULT_EVENTS_LIMIT 20
+#define MAX_EVENTS_LIMIT 1000
+
 /* Requests whose body has arrived, waiting to be ingested. */
 static CdpHttpRequest *pending_head = NULL;
 static CdpHttpRequest *pending_tail = NULL;
@@ -81,7 +86,7 @@ add_cors(struct MHD_Connection *connection, struct MHD_Response *response)
 
 	MHD_add_response_header(response, "Access-Control-Allow-Origin", origin != NULL ? origin : "*");
 	MHD_add_response_header(response, "Vary", "Origin");
-	MHD_add_response_header(response, "Access-Control-Allow-Methods", "POST, OPTIONS");
+	MHD_add_response_header(response, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 	MHD_add_response_header(response, "Access-Control-Allow-Headers",
 							"Content-Type, Authorization, Content-Encoding");
 	MHD_add_response_header(response, "Access-Control-Max-Age", "86400");
@@ -119,12 +124,13 @@ respond(struct MHD_Connection *connection, unsigned int status, const char *json
 }
 
 /*
- * Whether a Basic auth user name can be a write key: what
- * cdp.create_write_key makes is "cdp_" and hex digits.  Anything else
- * (bytes that are not UTF-8 among them) is an unknown key, never looked up.
+ * Whether a credential (a Basic auth user name, a Bearer token) can be a
+ * write key or read token: cdp.create_write_key and
+ * cdp.create_read_token make "cdp_" or "cdpr_" and hex digits.  Anything
+ * else (bytes that are not UTF-8 among them) is unknown, never looked up.
  */
 static bool
-write_key_shaped(const char *user)
+credential_shaped(const char *user)
 {
 	size_t		len = strlen(user);
 
@@ -154,12 +160,51 @@ begin_request(struct MHD_Connection *connection, const CdpHttpEndpoint *endpoint
 	if (encoding != NULL && !request->gzip && strcasecmp(encoding, "identity") != 0)
 		CdpHttpAnswer(request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 					  "{\"error\": \"Content-Encoding must be gzip or identity\"}");
-	/* The write key is the user name; the password is empty. */
+	/* The write key or token is the user name (the password is empty), or a Bearer token. */
 	user = MHD_basic_auth_get_username_password(connection, NULL);
 	if (user != NULL)
 	{
-		request->write_key = strdup(write_key_shaped(user) ? user : "");
+		request->credential = strdup(credential_shaped(user) ? user : "");
 		MHD_free(user);
+	}
+	else
+	{
+		const char *authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+																"Authorization");
+
+		if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0)
+			request->credential = strdup(credential_shaped(authorization + 7) ? authorization + 7 : "");
+	}
+	return request;
+}
+
+/*
+ * Starts a profile API request: the path after /v1/profiles/, and the
+ * events' limit (?limit=, 1 to MAX_EVENTS_LIMIT).
+ */
+static CdpHttpRequest *
+begin_profile_request(struct MHD_Connection *connection, const char *path)
+{
+	CdpHttpRequest *request = begin_request(connection, &profile_endpoint);
+	const char *limit;
+
+	if (request == NULL)
+		return NULL;
+	request->profile_path = strdup(path);
+	if (request->profile_path == NULL)
+		CdpHttpAnswer(request, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer);
+	request->limit = DEFAULT_EVENTS_LIMIT;
+	limit = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "limit");
+	if (limit != NULL)
+	{
+		char	   *end;
+		long		n = strtol(limit, &end, 10);
+
+		if (*limit == '\0' || *end != '\0' || n < 1 || n > MAX_EVENTS_LIMIT)
+			CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST,
+						  "{\"error\": \"limit must be a whole number from 1 to 1000\"}");
+		else
+			request->limit = (int) n;
 	}
 	return request;
 }
@@ -204,6 +249,15 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 
 		if (strcmp(method, "OPTIONS") == 0)
 			return respond(connection, MHD_HTTP_NO_CONTENT, NULL, 0, now);
+		if (strcmp(method, "GET") == 0 &&
+			strncmp(url, profile_endpoint.path, strlen(profile_endpoint.path)) == 0)
+		{
+			request = begin_profile_request(connection, url + strlen(profile_endpoint.path));
+			if (request == NULL)
+				return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1, now);
+			*request_cls = request;
+			return MHD_YES;
+		}
 		if (endpoint == NULL)
 			return respond(connection, MHD_HTTP_NOT_FOUND, "{\"error\": \"no such endpoint\"}", 0, now);
 		if (strcmp(method, "POST") != 0)
@@ -245,7 +299,8 @@ on_completed(void *cls pg_attribute_unused(), struct MHD_Connection *connection 
 
 	if (request == NULL)
 		return;
-	free(request->write_key);
+	free(request->credential);
+	free(request->profile_path);
 	free(request->body);
 	free(request->answer);
 	free(request);
