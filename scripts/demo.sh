@@ -95,6 +95,20 @@ psql_demo -d cdp_demo -c "SELECT e.type, e.event, e.payload->>'messageId' AS mes
   FROM cdp.events e JOIN cdp.identities i ON i.ident OPERATOR(cdp.=) e.anchor JOIN cdp.profiles p USING (profile_id)
  WHERE e.payload->>'messageId' LIKE 'demo-http-%' ORDER BY 3"
 
+step "The profile API: a website reads that person with a read token (role website, purpose personalization)"
+TOKEN=$(psql_demo -d cdp_demo -A -t \
+	-c "DO \$\$ BEGIN CREATE ROLE website NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \
+	-c "GRANT cdp_app TO website" \
+	-c "SELECT cdp.grant_purpose('website', 'personalization') AND cdp.grant_region('website', '*') IS NOT NULL" \
+	-c "SELECT cdp.create_read_token('website', 'personalization')" | tail -n 1)
+printf 'before consent: '
+curl -s -H "Authorization: Bearer $TOKEN" "http://$HTTP/v1/profiles/user_id:http-demo-1/traits"
+echo
+psql_demo -d cdp_demo -A -t -c "SELECT cdp.set_consent(cdp.resolve('user_id:http-demo-1'), 'personalization', true, 'demo banner') IS NOT NULL" >/dev/null
+printf 'after consent:  '
+curl -s -H "Authorization: Bearer $TOKEN" "http://$HTTP/v1/profiles/user_id:http-demo-1/traits"
+echo
+
 cat <<MSG
 
 == Done
