@@ -60,13 +60,30 @@ write_key_source(const CdpHttpRequest *request, Datum body)
 }
 
 /*
- * Ingests a batch body ({"batch": [...]} or an array) or one event of the
- * endpoint's type; the writeKey member is not stored.  Returns false when
- * the batch holds more events than Segment allows; counts the new events
- * in request->events.
+ * The events of a batch body ({"batch": [...]} or an array): how many, to
+ * hold Segment's limit before anything is read.
  */
-static bool
-ingest_events(CdpHttpRequest *request, const char *source, Datum body)
+static int
+batch_length(Jsonb *body)
+{
+	JsonbValue *batch;
+
+	if (JB_ROOT_IS_ARRAY(body) && !JB_ROOT_IS_SCALAR(body))
+		return JB_ROOT_COUNT(body);
+	if (!JB_ROOT_IS_OBJECT(body))
+		return 0;
+	batch = getKeyJsonValueFromContainer(&body->root, "batch", 5, NULL);
+	if (batch == NULL || batch->type != jbvBinary || !JsonContainerIsArray(batch->val.binary.data))
+		return 0;
+	return JsonContainerSize(batch->val.binary.data);
+}
+
+/*
+ * Ingests a batch body or one event of the endpoint's type into source;
+ * the writeKey member is not stored.  Returns how many events were new.
+ */
+static int
+ingest_events(const CdpHttpRequest *request, const char *source, Datum body)
 {
 	Oid			argtypes[3] = {TEXTOID, JSONBOID, TEXTOID};
 	Datum		args[3];
@@ -75,19 +92,10 @@ ingest_events(CdpHttpRequest *request, const char *source, Datum body)
 	args[0] = CStringGetTextDatum(source);
 	args[1] = body;
 	if (request->endpoint->type == NULL)
-	{
-		args[2] = Int32GetDatum(CDP_HTTP_MAX_EVENTS);
-		argtypes[2] = INT4OID;
 		CdpExecute(CdpPlan(&batch_plan,
-						   "SELECT CASE WHEN pg_catalog.jsonb_array_length(CASE pg_catalog.jsonb_typeof(b)"
-						   "   WHEN 'array' THEN b"
-						   "   WHEN 'object' THEN CASE WHEN pg_catalog.jsonb_typeof(b -> 'batch') = 'array'"
-						   "                           THEN b -> 'batch' END END) > $3 THEN NULL"
-						   "  ELSE cdp.ingest_batch($1, b) END"
-						   "  FROM (SELECT $2 OPERATOR(pg_catalog.-) 'writeKey' AS b) s",
-						   3, argtypes),
+						   "SELECT cdp.ingest_batch($1, $2 OPERATOR(pg_catalog.-) 'writeKey')",
+						   2, argtypes),
 				   args, SPI_OK_SELECT);
-	}
 	else
 	{
 		args[2] = CStringGetTextDatum(request->endpoint->type);
@@ -98,70 +106,64 @@ ingest_events(CdpHttpRequest *request, const char *source, Datum body)
 						   3, argtypes),
 				   args, SPI_OK_SELECT);
 	}
-	request->events = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	return !isnull;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-/* The body as text: inflated when gzip; NULL when it is not. */
+/*
+ * The body as text, inflated when gzip, and its length; NULL (answered)
+ * when it is not valid gzip or inflates beyond the bound.
+ */
 static const char *
-body_text(CdpHttpRequest *request)
+body_text(CdpHttpRequest *request, size_t *len)
 {
-	size_t		len;
+	const char *raw = request->body != NULL ? request->body : "";
 	bool		too_large;
 	const char *text;
 
+	*len = request->body_len;
 	if (!request->gzip)
-		return request->body != NULL ? request->body : "";
-	text = CdpHttpGunzip(request->body != NULL ? request->body : "", request->body_len,
-						 CDP_HTTP_MAX_BODY, &len, &too_large);
+		return raw;
+	text = CdpHttpGunzip(raw, request->body_len, CDP_HTTP_MAX_BODY, len, &too_large);
 	if (text == NULL)
 		CdpHttpAnswer(request, too_large ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST,
 					  too_large ? "{\"error\": \"the body inflates to more than 500 KB\"}"
 					  : "{\"error\": \"the body is not valid gzip\"}");
-	else if (strlen(text) != len)
-	{
-		CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body is not valid JSON\"}");
-		return NULL;
-	}
 	return text;
 }
 
 /*
- * The body as jsonb, or NULL (answered) when it is not JSON.  The parser's
- * own message would quote the body, so its error is replaced.
+ * One request's work, in its subtransaction: the body parsed (a NUL or
+ * anything the parser refuses is "not JSON": its own message would quote
+ * the body), the write key looked up, the events ingested.
  */
-static Datum
-parse_body(CdpHttpRequest *request, const char *text, bool *ok)
+static void
+ingest_body(CdpHttpRequest *request)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile Datum body = (Datum) 0;
+	size_t		len;
+	const char *text = body_text(request, &len);
+	Datum		body;
+	char	   *source;
 
-	*ok = false;
-	if (request->body_len > 0 && !request->gzip && strlen(text) != request->body_len)
+	if (text == NULL)
+		return;
+	request->parsing = true;
+	if (strlen(text) != len)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), errmsg("body holds NUL")));
+	body = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	request->parsing = false;
+	source = write_key_source(request, body);
+	if (request->endpoint->type != NULL && !JB_ROOT_IS_OBJECT(DatumGetJsonbP(body)))
+		CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body must be a JSON object\"}");
+	else if (source == NULL)
+		CdpHttpAnswer(request, MHD_HTTP_UNAUTHORIZED, "{\"error\": \"missing or unknown write key\"}");
+	else if (request->endpoint->type == NULL && batch_length(DatumGetJsonbP(body)) > CDP_HTTP_MAX_EVENTS)
+		CdpHttpAnswer(request, MHD_HTTP_CONTENT_TOO_LARGE,
+					  "{\"error\": \"more than 2,500 events in one request\"}");
+	else
 	{
-		CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body is not valid JSON\"}");
-		return (Datum) 0;
+		request->events = ingest_events(request, source, body);
+		CdpHttpAnswer(request, MHD_HTTP_OK, "{\"success\": true}");
 	}
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		body = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
-		ReleaseCurrentSubTransaction();
-		*ok = true;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body is not valid JSON\"}");
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return body;
 }
 
 /* Answers a request whose ingestion raised edata. */
@@ -171,7 +173,9 @@ answer_error(CdpHttpRequest *request, const ErrorData *edata)
 	StringInfoData json;
 	const char *sqlstate = unpack_sql_state(edata->sqlerrcode);
 
-	if (edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED || strncmp(sqlstate, "22", 2) == 0)
+	if (request->parsing)
+		CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body is not valid JSON\"}");
+	else if (edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED || strncmp(sqlstate, "22", 2) == 0)
 	{
 		initStringInfo(&json);
 		appendStringInfoString(&json, "{\"error\": ");
@@ -180,60 +184,64 @@ answer_error(CdpHttpRequest *request, const ErrorData *edata)
 		CdpHttpAnswer(request, edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED
 					  ? MHD_HTTP_CONTENT_TOO_LARGE : MHD_HTTP_BAD_REQUEST, json.data);
 		pfree(json.data);
-		return;
 	}
-	/* Not the request's fault: logged by its code alone (no data). */
-	ereport(LOG,
-			(errmsg("cdp HTTP server: ingesting a request failed with SQLSTATE %s", sqlstate)));
-	CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
+	else
+	{
+		/* Not the request's fault: logged by its code alone (no data). */
+		ereport(LOG,
+				(errmsg("cdp HTTP server: ingesting a request failed with SQLSTATE %s", sqlstate)));
+		CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
+	}
+}
+
+/*
+ * CdpHttpSubtransaction runs work(request) in a subtransaction, kept when
+ * keep and it succeeded, else rolled back.  Returns the error it raised
+ * (the caller frees it), or NULL.
+ */
+ErrorData *
+CdpHttpSubtransaction(void (*work) (CdpHttpRequest *), CdpHttpRequest *request, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		work(request);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	if (keep && edata == NULL)
+		ReleaseCurrentSubTransaction();
+	else
+		RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return edata;
 }
 
 /* One request, in a subtransaction of its own. */
 static void
 ingest_request(CdpHttpRequest *request)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	const char *text;
-	Datum		body;
-	bool		ok;
+	ErrorData  *edata;
 
-	if (request->answered || (text = body_text(request)) == NULL)
+	if (request->answered)
 		return;
-	body = parse_body(request, text, &ok);
-	if (!ok)
-		return;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	edata = CdpHttpSubtransaction(ingest_body, request, true);
+	if (edata != NULL)
 	{
-		char	   *source = write_key_source(request, body);
-
-		if (request->endpoint->type != NULL && !JB_ROOT_IS_OBJECT(DatumGetJsonbP(body)))
-			CdpHttpAnswer(request, MHD_HTTP_BAD_REQUEST, "{\"error\": \"the body must be a JSON object\"}");
-		else if (source == NULL)
-			CdpHttpAnswer(request, MHD_HTTP_UNAUTHORIZED, "{\"error\": \"missing or unknown write key\"}");
-		else if (!ingest_events(request, source, body))
-			CdpHttpAnswer(request, MHD_HTTP_CONTENT_TOO_LARGE,
-						  "{\"error\": \"more than 2,500 events in one request\"}");
-		else
-			CdpHttpAnswer(request, MHD_HTTP_OK, "{\"success\": true}");
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
 		answer_error(request, edata);
 		FreeErrorData(edata);
 	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
 }
 
 /* Counts a group commit and the events it stored. */

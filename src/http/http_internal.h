@@ -34,6 +34,7 @@ typedef struct CdpHttpRequest
 	const CdpHttpEndpoint *endpoint;
 	TimestampTz began;			/* when its headers arrived */
 	int64		events;			/* new events it stored */
+	bool		parsing;		/* its body is being parsed (an error means "not JSON") */
 	char	   *credential;		/* write key or read token (Basic auth, Bearer), or NULL */
 	char	   *profile_path;	/* profile API: what follows /v1/profiles/ */
 	int			limit;			/* profile API: events to show */
@@ -56,6 +57,8 @@ extern void CdpHttpStatsCommitted(int64 requests, int64 events);
 
 /* http_collect.c: ingests the pending requests, in one transaction. */
 extern void CdpHttpCollect(CdpHttpRequest *pending);
+extern ErrorData *CdpHttpSubtransaction(void (*work) (CdpHttpRequest *), CdpHttpRequest *request,
+										bool keep);
 
 /* http_profiles.c: answers a profile API request (in a transaction). */
 extern void CdpHttpReadProfile(CdpHttpRequest *request);

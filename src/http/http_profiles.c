@@ -22,7 +22,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/resowner.h"
 
 #include "http/http_internal.h"
 
@@ -48,108 +47,101 @@ static const struct
 	{"", "SELECT cdp.profile($1::cdp.ident)"},
 };
 
-/* Runs the read of request's path as role for purpose; answers it. */
-static void
-read_as(CdpHttpRequest *request, const char *role, const char *purpose)
-{
-	Oid			argtypes[2] = {TEXTOID, INT4OID};
-	Datum		args[2];
-	size_t		len = strlen(request->profile_path);
-	bool		isnull;
-	Datum		result;
-
-	if (SPI_execute_with_args("SELECT pg_catalog.set_config('role', $1, true),"
-							  " pg_catalog.set_config('cdp.purpose', $2, true)",
-							  2, (Oid[]) {TEXTOID, TEXTOID},
-							  (Datum[]) {CStringGetTextDatum(role), CStringGetTextDatum(purpose)},
-							  NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "setting the read token's role failed");
-	for (size_t i = 0; i < lengthof(parts); i++)
-	{
-		size_t		suffix = strlen(parts[i].suffix);
-
-		if (len <= suffix || strcmp(request->profile_path + len - suffix, parts[i].suffix) != 0)
-			continue;
-		args[0] = PointerGetDatum(cstring_to_text_with_len(request->profile_path, (int) (len - suffix)));
-		args[1] = Int32GetDatum(request->limit);
-		if (SPI_execute_with_args(parts[i].query, 2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "reading the profile failed");
-		result = SPI_processed == 1
-			? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum) 0;
-		if (SPI_processed != 1 || isnull)
-			CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
-		else
-			CdpHttpAnswer(request, MHD_HTTP_OK,
-						  DatumGetCString(DirectFunctionCall1(jsonb_out, result)));
-		return;
-	}
-	CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
-}
+static CdpPlanCache token_plan;
+static CdpPlanCache role_plan;
+static CdpPlanCache part_plans[lengthof(parts)];
 
 /* The role and purpose of the request's read token, or false. */
 static bool
-token_grant(const CdpHttpRequest *request, char **role, char **purpose)
+token_grant(const CdpHttpRequest *request, Datum *role, Datum *purpose)
 {
+	Oid			argtype = TEXTOID;
+	Datum		arg;
 	bool		isnull;
 
 	if (request->credential == NULL || request->credential[0] == '\0')
 		return false;
-	if (SPI_execute_with_args("SELECT g.role::pg_catalog.text, g.purpose FROM cdp.read_token_grant($1) g"
-							  " WHERE g.role IS NOT NULL",
-							  1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(request->credential)},
-							  NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "looking up the read token failed");
+	arg = CStringGetTextDatum(request->credential);
+	CdpExecute(CdpPlan(&token_plan,
+					   "SELECT g.role::pg_catalog.text, g.purpose FROM cdp.read_token_grant($1) g"
+					   " WHERE g.role IS NOT NULL",
+					   1, &argtype),
+			   &arg, SPI_OK_SELECT);
 	if (SPI_processed != 1)
 		return false;
-	*role = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	*purpose = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	*role = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*purpose = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 	return true;
+}
+
+/*
+ * The read of the request's token and path, in a subtransaction that is
+ * rolled back: as the token's role, for its purpose, the part of the
+ * profile the path's ending asks for.
+ */
+static void
+read_profile(CdpHttpRequest *request)
+{
+	static const Oid argtypes[2] = {TEXTOID, INT4OID};
+	size_t		len = strlen(request->profile_path);
+	Datum		args[2];
+	bool		isnull;
+	Datum		result;
+	size_t		i;
+
+	if (!token_grant(request, &args[0], &args[1]))
+	{
+		CdpHttpAnswer(request, MHD_HTTP_UNAUTHORIZED, "{\"error\": \"missing or unknown read token\"}");
+		return;
+	}
+	CdpExecute(CdpPlan(&role_plan,
+					   "SELECT pg_catalog.set_config('role', $1, true),"
+					   " pg_catalog.set_config('cdp.purpose', $2, true)",
+					   2, (Oid[]) {TEXTOID, TEXTOID}),
+			   args, SPI_OK_SELECT);
+	for (i = 0; i < lengthof(parts); i++)
+		if (len > strlen(parts[i].suffix) &&
+			strcmp(request->profile_path + len - strlen(parts[i].suffix), parts[i].suffix) == 0)
+			break;
+	if (i == lengthof(parts))
+	{
+		CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
+		return;
+	}
+	args[0] = PointerGetDatum(cstring_to_text_with_len(request->profile_path,
+													   (int) (len - strlen(parts[i].suffix))));
+	args[1] = Int32GetDatum(request->limit);
+	CdpExecute(CdpPlan(&part_plans[i], parts[i].query, 2, argtypes), args, SPI_OK_SELECT);
+	result = SPI_processed == 1
+		? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum) 0;
+	if (SPI_processed != 1 || isnull)
+		CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
+	else
+		CdpHttpAnswer(request, MHD_HTTP_OK, DatumGetCString(DirectFunctionCall1(jsonb_out, result)));
 }
 
 void
 CdpHttpReadProfile(CdpHttpRequest *request)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *edata;
 
 	if (request->answered)
 		return;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		char	   *role;
-		char	   *purpose;
-
-		if (!token_grant(request, &role, &purpose))
-			CdpHttpAnswer(request, MHD_HTTP_UNAUTHORIZED, "{\"error\": \"missing or unknown read token\"}");
-		else
-			read_as(request, role, purpose);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
-			CdpHttpAnswer(request, MHD_HTTP_FORBIDDEN,
-						  "{\"error\": \"the read token's role may not read profiles\"}");
-		else if (strncmp(unpack_sql_state(edata->sqlerrcode), "22", 2) == 0)
-			CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
-		else
-		{
-			ereport(LOG,
-					(errmsg("cdp HTTP server: reading a profile failed with SQLSTATE %s",
-							unpack_sql_state(edata->sqlerrcode))));
-			CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
-		}
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
 	/* Always rolled back: the role and purpose go, and nothing was written. */
-	RollbackAndReleaseCurrentSubTransaction();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	edata = CdpHttpSubtransaction(read_profile, request, false);
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
+		CdpHttpAnswer(request, MHD_HTTP_FORBIDDEN,
+					  "{\"error\": \"the read token's role may not read profiles\"}");
+	else if (strncmp(unpack_sql_state(edata->sqlerrcode), "22", 2) == 0)
+		CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
+	else
+	{
+		ereport(LOG,
+				(errmsg("cdp HTTP server: reading a profile failed with SQLSTATE %s",
+						unpack_sql_state(edata->sqlerrcode))));
+		CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
+	}
+	FreeErrorData(edata);
 }
