@@ -31,7 +31,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    token text := 'cdpr_' || replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+    token text := cdp.new_secret('cdpr_');
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $1) THEN
         RAISE EXCEPTION 'role does not exist' USING ERRCODE = 'undefined_object';
@@ -45,7 +45,7 @@ BEGIN
         RAISE EXCEPTION 'purpose does not exist' USING ERRCODE = 'undefined_object';
     END IF;
     INSERT INTO cdp.read_tokens (role, purpose, token_hash, token_prefix)
-    VALUES ($1, $2, sha256(convert_to(token, 'UTF8')), left(token, 13));
+    VALUES ($1, $2, cdp.secret_hash(token), left(token, 13));
     RETURN token;
 END
 $$;
@@ -59,7 +59,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH revoked AS (
         UPDATE cdp.read_tokens t SET revoked_at = now()
-         WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL
+         WHERE t.token_hash = cdp.secret_hash($1) AND t.revoked_at IS NULL
         RETURNING 1)
     SELECT count(*) > 0 FROM revoked
 $$;
@@ -72,6 +72,6 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT t.role, t.purpose FROM cdp.read_tokens t
-     WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL
+     WHERE t.token_hash = cdp.secret_hash($1) AND t.revoked_at IS NULL
 $$;
 REVOKE ALL ON FUNCTION cdp.read_token_grant(text) FROM PUBLIC;
