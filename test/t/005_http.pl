@@ -13,16 +13,11 @@ use MIME::Base64;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CdpHttpNode;
 
-my $port = PostgreSQL::Test::Cluster::get_free_port();
-my $node = PostgreSQL::Test::Cluster->new('http');
-$node->init;
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'cdp'\ncdp.database = 'h1'\ncdp.naptime = 1\n"
-	  . "cdp.http_listen = '127.0.0.1:$port'\ncdp.http_workers = 2\nmax_worker_processes = 16\n");
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE h1');
-$node->safe_psql('h1', 'CREATE EXTENSION cdp');
+my ($node, $port) = start_http_node('http', 'h1', 2);
 $node->safe_psql('h1', "SELECT cdp.create_source('web')");
 my $key = $node->safe_psql('h1', "SELECT cdp.create_write_key('web')");
 like($key, qr/^cdp_[0-9a-f]{64}$/, 'a write key is made');

@@ -10,21 +10,16 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CdpHttpNode;
 
 my $clients = $ENV{CDP_NODE_CLIENTS} // '';
 BAIL_OUT('the SDKs are not installed: run make deps (test/node/node_modules)')
   unless -d "$clients/node_modules/\@segment/analytics-node"
   && -d "$clients/node_modules/\@rudderstack/rudder-sdk-node";
 
-my $port = PostgreSQL::Test::Cluster::get_free_port();
-my $node = PostgreSQL::Test::Cluster->new('sdks');
-$node->init;
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'cdp'\ncdp.database = 's1'\ncdp.naptime = 1\n"
-	  . "cdp.http_listen = '127.0.0.1:$port'\nmax_worker_processes = 16\n");
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE s1');
-$node->safe_psql('s1', 'CREATE EXTENSION cdp');
+my ($node, $port) = start_http_node('sdks', 's1', 1);
 $node->safe_psql('s1', "SELECT cdp.create_source('app')");
 my $key = $node->safe_psql('s1', "SELECT cdp.create_write_key('app')");
 ok($node->poll_query_until('s1', "SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cdp http worker'"),

@@ -8,17 +8,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CdpHttpNode;
 
-my $port = PostgreSQL::Test::Cluster::get_free_port();
-my $node = PostgreSQL::Test::Cluster->new('profile_api');
-$node->init;
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'cdp'\ncdp.database = 'p1'\ncdp.naptime = 1\n"
-	  . "cdp.http_listen = '127.0.0.1:$port'\nmax_worker_processes = 16\n");
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE p1');
+my ($node, $port) = start_http_node('profile_api', 'p1', 1);
 $node->safe_psql('p1', q{
-	CREATE EXTENSION cdp;
 	SELECT cdp.create_source('web');
 	SELECT cdp.ingest_batch('web', '[
 		{"type": "identify", "userId": "alice", "messageId": "a1", "timestamp": "2026-11-01T00:00:00Z",
