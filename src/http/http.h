@@ -5,7 +5,7 @@
  *	  by a background worker (src/worker starts it) so that the Segment and
  *	  RudderStack SDKs send straight to cdp, and the profile API.
  *
- *	  http_settings.c		cdp.http_listen, cdp.http_database
+ *	  http_settings.c		the cdp.http_* settings
  *	  http_server.c			the server: libmicrohttpd driven from the
  *							worker's own wait loop, one thread
  *	  http_collect.c		turning the requests that arrived into events,
@@ -37,6 +37,13 @@ extern int	cdp_http_workers;
 /* cdp.http_tls_cert, cdp.http_tls_key: PEM files; both set: HTTPS. */
 extern char *cdp_http_tls_cert;
 extern char *cdp_http_tls_key;
+
+/* cdp.http_max_wait: milliseconds a request may wait for the database. */
+extern int	cdp_http_max_wait;
+
+/* cdp.http_max_connections, cdp.http_client_connections (per address; 0: any). */
+extern int	cdp_http_max_connections;
+extern int	cdp_http_client_connections;
 
 /* Defines the settings (from _PG_init). */
 extern void CdpHttpInit(void);

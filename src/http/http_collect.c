@@ -36,6 +36,10 @@ static CdpPlanCache key_plan;
 static CdpPlanCache batch_plan;
 static CdpPlanCache event_plan;
 
+/* A request of the group being collected found the database busy. */
+static bool group_busy = false;
+static const char busy_answer[] = "{\"error\": \"the database is busy, retry\"}";
+
 /* The source of the request's write key (Basic auth, else the body's), or NULL. */
 static char *
 write_key_source(const CdpHttpRequest *request, Datum body)
@@ -186,12 +190,44 @@ answer_error(CdpHttpRequest *request, const ErrorData *edata)
 		pfree(json.data);
 	}
 	else
+		CdpHttpAnswerFailure(request, edata);
+}
+
+/*
+ * Errors that say the database cannot take the request now, not that it
+ * is wrong: a lock not granted within cdp.http_max_wait, a serialization
+ * failure or deadlock, resources exhausted (disk full, out of memory), a
+ * cancel or shutdown.
+ */
+static bool
+database_busy(const ErrorData *edata)
+{
+	const char *sqlstate = unpack_sql_state(edata->sqlerrcode);
+
+	return edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		strncmp(sqlstate, "40", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
+		strncmp(sqlstate, "57", 2) == 0;
+}
+
+/*
+ * CdpHttpAnswerFailure answers a request that failed not by its own fault
+ * (logged by SQLSTATE alone: no data): 503 with Retry-After when the
+ * database is busy, and then the rest of the group is answered so without
+ * being tried (each would wait as long); else 500.
+ */
+void
+CdpHttpAnswerFailure(CdpHttpRequest *request, const ErrorData *edata)
+{
+	ereport(LOG,
+			(errmsg("cdp HTTP server: a request failed with SQLSTATE %s",
+					unpack_sql_state(edata->sqlerrcode))));
+	if (database_busy(edata))
 	{
-		/* Not the request's fault: logged by its code alone (no data). */
-		ereport(LOG,
-				(errmsg("cdp HTTP server: ingesting a request failed with SQLSTATE %s", sqlstate)));
-		CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
+		group_busy = true;
+		CdpHttpAnswer(request, MHD_HTTP_SERVICE_UNAVAILABLE, busy_answer);
 	}
+	else
+		CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
 }
 
 /*
@@ -272,9 +308,12 @@ CdpHttpCollect(CdpHttpRequest *pending)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
+		group_busy = false;
 		for (CdpHttpRequest *r = pending; r != NULL; r = r->next_pending)
 		{
-			if (r->endpoint->profile_api)
+			if (group_busy && !r->answered)
+				CdpHttpAnswer(r, MHD_HTTP_SERVICE_UNAVAILABLE, busy_answer);
+			else if (r->endpoint->profile_api)
 				CdpHttpReadProfile(r);
 			else
 				ingest_request(r);

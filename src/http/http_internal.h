@@ -16,6 +16,12 @@
 #define CDP_HTTP_MAX_BODY		(500 * 1024)
 #define CDP_HTTP_MAX_EVENTS		2500
 
+/*
+ * Bodies one group commit takes at most (more waits for the next): bounds
+ * a transaction's size and so the wait of the requests behind it.
+ */
+#define CDP_HTTP_GROUP_BYTES	(4 * 1024 * 1024)
+
 /* The event type a collection endpoint implies; NULL: a batch. */
 typedef struct CdpHttpEndpoint
 {
@@ -60,8 +66,14 @@ extern void CdpHttpCollect(CdpHttpRequest *pending);
 extern ErrorData *CdpHttpSubtransaction(void (*work) (CdpHttpRequest *), CdpHttpRequest *request,
 										bool keep);
 
+/* Answers a request that failed by no fault of its own: 503 or 500. */
+extern void CdpHttpAnswerFailure(CdpHttpRequest *request, const ErrorData *edata);
+
 /* http_profiles.c: answers a profile API request (in a transaction). */
 extern void CdpHttpReadProfile(CdpHttpRequest *request);
+
+/* http_settings.c: the Retry-After of a 503, in seconds. */
+extern int	CdpHttpRetryAfter(void);
 
 /* Sets a request's answer (a JSON body, copied). */
 extern void CdpHttpAnswer(CdpHttpRequest *request, int status, const char *json);

@@ -137,11 +137,6 @@ CdpHttpReadProfile(CdpHttpRequest *request)
 	else if (strncmp(unpack_sql_state(edata->sqlerrcode), "22", 2) == 0)
 		CdpHttpAnswer(request, MHD_HTTP_NOT_FOUND, not_found);
 	else
-	{
-		ereport(LOG,
-				(errmsg("cdp HTTP server: reading a profile failed with SQLSTATE %s",
-						unpack_sql_state(edata->sqlerrcode))));
-		CdpHttpAnswer(request, MHD_HTTP_INTERNAL_SERVER_ERROR, "{\"error\": \"internal error\"}");
-	}
+		CdpHttpAnswerFailure(request, edata);
 	FreeErrorData(edata);
 }

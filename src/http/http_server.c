@@ -62,7 +62,7 @@ CdpHttpAnswer(CdpHttpRequest *request, int status, const char *json)
 	free(request->answer);
 	request->answer = strdup(json);
 	request->status = request->answer != NULL ? status : MHD_HTTP_SERVICE_UNAVAILABLE;
-	request->retry_after = (request->status == MHD_HTTP_SERVICE_UNAVAILABLE) ? 1 : 0;
+	request->retry_after = (request->status == MHD_HTTP_SERVICE_UNAVAILABLE) ? CdpHttpRetryAfter() : 0;
 	request->answered = true;
 }
 
@@ -254,7 +254,7 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 		{
 			request = begin_profile_request(connection, url + strlen(profile_endpoint.path));
 			if (request == NULL)
-				return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1, now);
+				return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, CdpHttpRetryAfter(), now);
 			*request_cls = request;
 			return MHD_YES;
 		}
@@ -264,7 +264,7 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 			return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\": \"use POST\"}", 0, now);
 		request = begin_request(connection, endpoint);
 		if (request == NULL)
-			return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, 1, now);
+			return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, CdpHttpRetryAfter(), now);
 		*request_cls = request;
 		return MHD_YES;
 	}
@@ -363,23 +363,88 @@ read_pem(const char *setting, const char *path)
 	return pem;
 }
 
-/* Whether the settings the server started with still hold. */
-static bool
-settings_unchanged(const char *listen, const char *cert, const char *key)
+/* The settings a running server was started with: a change restarts it. */
+typedef struct ServerSettings
 {
-	return strcmp(listen, cdp_http_listen) == 0 && strcmp(cert, cdp_http_tls_cert) == 0 &&
-		strcmp(key, cdp_http_tls_key) == 0;
+	char	   *listen;
+	char	   *cert;
+	char	   *key;
+	int			max_connections;
+	int			client_connections;
+} ServerSettings;
+
+static ServerSettings
+current_settings(void)
+{
+	ServerSettings settings = {pstrdup(cdp_http_listen), pstrdup(cdp_http_tls_cert),
+	pstrdup(cdp_http_tls_key), cdp_http_max_connections, cdp_http_client_connections};
+
+	return settings;
 }
 
-/* Ingests what arrived, and lets the library answer it. */
-static void
-collect_pending(struct MHD_Daemon *daemon)
+static bool
+settings_unchanged(const ServerSettings *settings)
 {
-	CdpHttpRequest *batch = pending_head;
+	return strcmp(settings->listen, cdp_http_listen) == 0 &&
+		strcmp(settings->cert, cdp_http_tls_cert) == 0 &&
+		strcmp(settings->key, cdp_http_tls_key) == 0 &&
+		settings->max_connections == cdp_http_max_connections &&
+		settings->client_connections == cdp_http_client_connections;
+}
 
-	pending_head = pending_tail = NULL;
-	CdpHttpCollect(batch);
-	for (CdpHttpRequest *r = batch; r != NULL;)
+/*
+ * cdp.http_max_wait as this process's lock_timeout: a request that would
+ * wait longer for a lock (a table locked by a DBA, say) fails, and its
+ * group is answered 503 rather than held.
+ */
+static void
+apply_max_wait(void)
+{
+	char		milliseconds[16];
+
+	snprintf(milliseconds, sizeof(milliseconds), "%d", cdp_http_max_wait);
+	SetConfigOption("lock_timeout", milliseconds, PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+/*
+ * Takes the next group off the queue: requests up to CDP_HTTP_GROUP_BYTES
+ * of bodies (at least one).  A request that has waited longer than
+ * cdp.http_max_wait is answered 503 with Retry-After instead: the server
+ * is behind, and its client should come back later rather than wait.
+ */
+static CdpHttpRequest *
+take_group(void)
+{
+	CdpHttpRequest *group = pending_head;
+	CdpHttpRequest *last = NULL;
+	size_t		bytes = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	for (CdpHttpRequest *r = pending_head; r != NULL; r = r->next_pending)
+	{
+		if (last != NULL && bytes + r->body_len > CDP_HTTP_GROUP_BYTES)
+			break;
+		bytes += r->body_len;
+		if (!r->answered && TimestampDifferenceExceeds(r->began, now, cdp_http_max_wait))
+			CdpHttpAnswer(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+						  "{\"error\": \"the server is busy, retry\"}");
+		last = r;
+	}
+	pending_head = last->next_pending;
+	if (pending_head == NULL)
+		pending_tail = NULL;
+	last->next_pending = NULL;
+	return group;
+}
+
+/* Ingests the next group of what arrived, and lets the library answer it. */
+static void
+collect_group(struct MHD_Daemon *daemon)
+{
+	CdpHttpRequest *group = take_group();
+
+	CdpHttpCollect(group);
+	for (CdpHttpRequest *r = group; r != NULL;)
 	{
 		CdpHttpRequest *next = r->next_pending;
 
@@ -393,9 +458,10 @@ collect_pending(struct MHD_Daemon *daemon)
 void
 CdpHttpServe(void)
 {
-	char	   *listen = pstrdup(cdp_http_listen);
-	char	   *cert = pstrdup(cdp_http_tls_cert);
-	char	   *key = pstrdup(cdp_http_tls_key);
+	ServerSettings settings = current_settings();
+	const char *listen = settings.listen;
+	const char *cert = settings.cert;
+	const char *key = settings.key;
 	bool		tls = (cert[0] != '\0' || key[0] != '\0');
 	struct MHD_OptionItem tls_options[3] = {{MHD_OPTION_END, 0, NULL}};
 	struct sockaddr_storage address;
@@ -422,7 +488,8 @@ CdpHttpServe(void)
 							  0, NULL, NULL, on_request, NULL,
 							  MHD_OPTION_ARRAY, tls_options,
 							  MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
-							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 512,
+							  MHD_OPTION_CONNECTION_LIMIT, (unsigned int) settings.max_connections,
+							  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) settings.client_connections,
 							  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 30,
 							  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
 							  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int) 1,
@@ -438,6 +505,7 @@ CdpHttpServe(void)
 	AddWaitEventToSet(wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(wait_set, WL_SOCKET_READABLE, info->epoll_fd, NULL, NULL);
+	apply_max_wait();
 	CdpHttpStatsStarted();
 	ereport(LOG, (errmsg("cdp HTTP server listening on %s%s", listen, tls ? " (HTTPS)" : "")));
 
@@ -452,17 +520,23 @@ CdpHttpServe(void)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
-			if (!settings_unchanged(listen, cert, key))
+			if (!settings_unchanged(&settings))
 				break;
+			apply_max_wait();
 		}
 		if (MHD_get_timeout(daemon, &library_timeout) == MHD_YES)
 			timeout = Min(timeout, (long) library_timeout);
+		if (pending_head != NULL)
+			timeout = 0;		/* more groups wait: only look for news */
 		(void) WaitEventSetWait(wait_set, timeout, &event, 1, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		MHD_run(daemon);
 		if (pending_head != NULL)
-			collect_pending(daemon);
+			collect_group(daemon);
 	}
+	/* What was received is answered before the old server stops. */
+	while (pending_head != NULL)
+		collect_group(daemon);
 	FreeWaitEventSet(wait_set);
 	MHD_stop_daemon(daemon);
 	ereport(LOG, (errmsg("cdp HTTP server on %s stopped: its settings changed", listen)));

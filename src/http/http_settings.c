@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * http_settings.c
- *	  The settings of the HTTP worker.  Off by default: installing an
+ *	  The settings of the HTTP worker, and the Retry-After they imply.  Off by default: installing an
  *	  extension should open no port.
  *
  *-------------------------------------------------------------------------
@@ -17,6 +17,9 @@ char	   *cdp_http_database = NULL;
 int			cdp_http_workers = 1;
 char	   *cdp_http_tls_cert = NULL;
 char	   *cdp_http_tls_key = NULL;
+int			cdp_http_max_wait = 5000;
+int			cdp_http_max_connections = 512;
+int			cdp_http_client_connections = 64;
 
 void
 CdpHttpInit(void)
@@ -65,5 +68,47 @@ CdpHttpInit(void)
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("cdp.http_max_wait",
+							"How long a request may wait for the database before it is "
+							"answered 503 with Retry-After.",
+							"Bounds both a request's time in the queue and each wait for a "
+							"lock while it is stored (the HTTP worker's lock_timeout).",
+							&cdp_http_max_wait,
+							5000,
+							100,
+							60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("cdp.http_max_connections",
+							"Connections each HTTP worker holds open at most.",
+							"Beyond it, new connections are refused until one closes.  Each "
+							"may hold a request body of up to 500 KB.",
+							&cdp_http_max_connections,
+							512,
+							16,
+							10000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("cdp.http_client_connections",
+							"Connections one client address may hold open to each HTTP worker.",
+							"So that one client (or a slow one) cannot take every "
+							"connection; 0: no limit (behind a proxy, whose address is "
+							"every client's).",
+							&cdp_http_client_connections,
+							64,
+							0,
+							10000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 	CdpHttpStatsInit();
+}
+
+/* The Retry-After of a 503: the wait allowed, in whole seconds (at least 1). */
+int
+CdpHttpRetryAfter(void)
+{
+	return Max(1, (cdp_http_max_wait + 999) / 1000);
 }

@@ -33,6 +33,7 @@ typedef struct CdpHttpStats
 	pg_atomic_uint64 answered_ok;
 	pg_atomic_uint64 client_errors;
 	pg_atomic_uint64 server_errors;
+	pg_atomic_uint64 unavailable;	/* 503: busy or not stored, retry */
 	pg_atomic_uint64 events;
 	pg_atomic_uint64 commits;
 	pg_atomic_uint64 committed_requests;
@@ -69,6 +70,7 @@ startup_shmem(void)
 		pg_atomic_init_u64(&stats->answered_ok, 0);
 		pg_atomic_init_u64(&stats->client_errors, 0);
 		pg_atomic_init_u64(&stats->server_errors, 0);
+		pg_atomic_init_u64(&stats->unavailable, 0);
 		pg_atomic_init_u64(&stats->events, 0);
 		pg_atomic_init_u64(&stats->commits, 0);
 		pg_atomic_init_u64(&stats->committed_requests, 0);
@@ -117,6 +119,8 @@ CdpHttpStatsAnswered(unsigned int status, TimestampTz began)
 		pg_atomic_fetch_add_u64(&stats->client_errors, 1);
 	else
 		pg_atomic_fetch_add_u64(&stats->server_errors, 1);
+	if (status == 503)
+		pg_atomic_fetch_add_u64(&stats->unavailable, 1);
 	pg_atomic_fetch_add_u64(&stats->latency[bucket], 1);
 }
 
@@ -158,8 +162,8 @@ Datum
 cdp_http_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[11];
-	bool		nulls[11] = {0};
+	Datum		values[12];
+	bool		nulls[12] = {0};
 	uint64		counts[LATENCY_BUCKETS];
 	uint64		total = 0;
 	uint64		started;
@@ -177,11 +181,12 @@ cdp_http_status(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->answered_ok));
 	values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->client_errors));
 	values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->server_errors));
-	values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->events));
-	values[7] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->commits));
-	values[8] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->committed_requests));
-	values[9] = latency_quantile(counts, total, 0.5, &nulls[9]);
-	values[10] = latency_quantile(counts, total, 0.99, &nulls[10]);
+	values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->unavailable));
+	values[7] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->events));
+	values[8] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->commits));
+	values[9] = Int64GetDatum((int64) pg_atomic_read_u64(&stats->committed_requests));
+	values[10] = latency_quantile(counts, total, 0.5, &nulls[10]);
+	values[11] = latency_quantile(counts, total, 0.99, &nulls[11]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -8,6 +8,7 @@
 use strict;
 use warnings;
 use IO::Compress::Gzip qw(gzip $GzipError);
+use IO::Select;
 use IO::Socket::INET;
 use MIME::Base64;
 use PostgreSQL::Test::Cluster;
@@ -25,6 +26,7 @@ is($node->safe_psql('h1', 'SELECT count(*) FROM cdp.write_keys WHERE key_hash = 
 	'1', 'only its hash is stored');
 
 my $dir = PostgreSQL::Test::Utils::tempdir();
+my ($out, $err);
 
 # POSTs body (a file's contents) to path; returns "status body".
 sub post
@@ -131,8 +133,76 @@ is(post('/v1/i', '{"userId": "u8", "messageId": "m8", "timestamp": "2026-11-01T0
 close($_) for @slow;
 is(events(), '5', 'nothing refused was stored');
 
+# Overload: while cdp.events is locked (by a DBA's ALTER TABLE, say), a
+# request waits at most cdp.http_max_wait, then is answered 503 with
+# Retry-After, and so are the requests of its group, untried.  Sent again
+# once the lock is gone, it is stored once.
+$node->append_conf('postgresql.conf', "cdp.http_max_wait = 1000\n");
+$node->reload;
+my $locker = $node->background_psql('h1');
+$locker->query_safe('BEGIN; LOCK TABLE cdp.events IN ACCESS EXCLUSIVE MODE');
+my $busy_event = '{"userId": "u10", "messageId": "m11", "timestamp": "2026-11-01T00:00:00Z"}';
+my $started = time();
+is(post('/v1/i', $busy_event, '-u', "$key:", '-D', "$dir/headers"),
+	'503 {"error": "the database is busy, retry"}', 'a request meeting a locked table: 503');
+ok(time() - $started < 20, 'answered within cdp.http_max_wait, not held');
+like(slurp_file("$dir/headers"), qr/^Retry-After: [1-5]\r$/mi, 'with Retry-After');
+# Requests queued behind a group that waits are not held either: 60
+# bodies of 300 KB at once, more than one group commit takes (4 MB), are
+# all answered 503, the groups that met the lock as busy and those that
+# waited in the queue longer than cdp.http_max_wait untried.
+my $big = '{"batch": [' . join(',', map { '{"type": "track", "event": "E", "userId": "u", "messageId": "q' . $_
+		  . '", "properties": {"x": "' . ('y' x 30000) . '"}}' } 1 .. 10) . ']}';
+open(my $bfh, '>', "$dir/big") or die;
+print $bfh $big;
+close($bfh);
+IPC::Run::run([ 'curl', '--parallel', '--parallel-immediate', '--parallel-max', '60',
+		map { ('-s', '--max-time', '60', '-u', "$key:", '-w', '%{http_code}\n', '--data-binary', "\@$dir/big",
+				'-o', "$dir/queued$_", "http://127.0.0.1:$port/v1/batch", $_ < 60 ? '--next' : ()) } 1 .. 60 ],
+	'>', \$out, '2>', \$err);
+my %answers;
+$answers{ slurp_file("$dir/queued$_") }++ for grep { -e "$dir/queued$_" } 1 .. 60;
+is(join(',', sort(split(/\n/, $out // ''))), join(',', ('503') x 60), '60 queued requests: all 503');
+note explain \%answers;
+ok($answers{'{"error": "the server is busy, retry"}'}, 'some were answered without being tried');
+$locker->query_safe('COMMIT');
+$locker->quit;
+is(post('/v1/i', $busy_event, '-u', "$key:"), '200 {"success": true}', 'sent again: 200');
+is(post('/v1/i', $busy_event, '-u', "$key:"), '200 {"success": true}', 'and again (a retry)');
+is(events(), '6', 'stored once');
+
+# One client address holds at most cdp.http_client_connections
+# connections to each worker: of 20 slow connections from 127.0.0.2, with
+# the limit at 4, the two workers keep at most 8 and close the rest, and
+# other clients are served meanwhile.  (A changed limit restarts the
+# servers.)
+$node->append_conf('postgresql.conf', "cdp.http_client_connections = 4\n");
+$node->reload;
+$up = 0;
+for (my $i = 0; $i < 100 && !$up; $i++)
+{
+	sleep 0.1;
+	$up = $node->log_contains(qr/cdp HTTP server on 127\.0\.0\.1:$port stopped/)
+	  && post('/v1/batch', '{}') =~ /^401/;
+}
+ok($up, 'a changed connection limit restarts the servers');
+my @limited;
+for (1 .. 20)
+{
+	my $socket = IO::Socket::INET->new(LocalAddr => '127.0.0.2', PeerAddr => '127.0.0.1', PeerPort => $port,
+		Proto => 'tcp') or last;
+	print $socket "POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n[";
+	push @limited, $socket;
+}
+is(scalar(@limited), 20, '20 connections from 127.0.0.2');
+sleep 1;
+my $held = grep { !IO::Select->new($_)->can_read(0) } @limited;
+ok($held >= 4 && $held <= 8, "one address holds at most 4 connections to each of two workers (held $held)");
+is(post('/v1/i', '{"userId": "u8", "messageId": "m8", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key:"),
+	'200 {"success": true}', 'another address is served meanwhile');
+close($_) for @limited;
+
 # CORS preflight.
-my ($out, $err);
 IPC::Run::run([ 'curl', '-s', '-i', '-X', 'OPTIONS', '-H', 'Origin: https://shop.example',
 		'-H', 'Access-Control-Request-Method: POST', "http://127.0.0.1:$port/v1/t" ], '>', \$out, '2>', \$err);
 like($out, qr/^HTTP\/1\.1 204/, 'a preflight: 204');
@@ -155,7 +225,7 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 	sleep 0.1 unless $up;
 }
 ok($up, 'after a reload, the server answers on the new port');
-is(events(), '6', 'its event is stored');
+is(events(), '7', 'its event is stored');
 # HTTPS, with a certificate made here.
 my ($ok_ssl) = IPC::Run::run([ 'openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
 		'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
@@ -174,13 +244,14 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 }
 ok($up, 'after a reload with a certificate and key, the server speaks HTTPS (verified)');
 like(post('/v1/batch', '[]', '-u', "$key2:"), qr/^000 /, 'and no longer plain HTTP');
-is(events(), '7', 'the event sent over HTTPS is stored');
+is(events(), '8', 'the event sent over HTTPS is stored');
 
 is($node->safe_psql('h1', q{
-		SELECT answered_2xx || ' ok, ' || events || ' events, ' || answered_5xx || ' server errors, '
+		SELECT answered_2xx || ' ok, ' || events || ' events, ' || answered_5xx || ' server errors ('
+		    || answered_503 || ' 503), '
 		    || (answered_4xx >= 15) || ', ' || (commits >= 5) || ', ' || (latency_p99_ms >= latency_p50_ms)
 		  FROM cdp.http_status}),
-	'8 ok, 7 events, 0 server errors, true, true, true', 'cdp.http_status counts what it answered');
+	'11 ok, 8 events, 61 server errors (61 503), true, true, true', 'cdp.http_status counts what it answered');
 ok(!$node->log_contains(qr/terminated by signal/), 'no process crashed');
 unlike(slurp_file($node->logfile), qr/secret-person/, 'no request data in the server log');
 
