@@ -95,6 +95,14 @@ psql_demo -d cdp_demo -c "SELECT e.type, e.event, e.payload->>'messageId' AS mes
   FROM cdp.events e JOIN cdp.identities i ON i.ident OPERATOR(cdp.=) e.anchor JOIN cdp.profiles p USING (profile_id)
  WHERE e.payload->>'messageId' LIKE 'demo-http-%' ORDER BY 3"
 
+step "Real clients: the Segment and RudderStack Node SDKs, and analytics.js in headless Chromium, send to the same server"
+node test/node/send.mjs "http://$HTTP" "$KEY" demo-sdk 2
+node test/node/browser.mjs "http://$HTTP" "$KEY" browser-demo-1 >/dev/null
+psql_demo -d cdp_demo -c "SELECT payload->'context'->'library'->>'name' AS library, count(*) AS events,
+       string_agg(DISTINCT type, ', ') AS types, count(DISTINCT user_id) AS people
+  FROM cdp.events WHERE payload->>'messageId' LIKE 'demo-sdk-%' OR user_id = 'browser-demo-1'
+ GROUP BY 1 ORDER BY 1"
+
 step "The profile API: a website reads that person with a read token (role website, purpose personalization)"
 TOKEN=$(psql_demo -d cdp_demo -A -t \
 	-c "DO \$\$ BEGIN CREATE ROLE website NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \

@@ -8,7 +8,7 @@ set -eu
 PACKAGES="make gcc libc6-dev pkgconf perl libipc-run-perl
 postgresql-15 postgresql-client-15 postgresql-server-dev-15
 postgresql-15-cron libicu-dev libmicrohttpd-dev zlib1g-dev faketime valgrind
-sqlsmith curl"
+sqlsmith curl chromium"
 
 missing=""
 for p in $PACKAGES; do
@@ -37,9 +37,11 @@ else
 	$SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-# The Segment and RudderStack Node SDKs, test clients only, as locked in
-# test/node/package-lock.json, into test/node/node_modules (not committed).
-# No install scripts: nothing is built.
+# The test clients, as locked in test/node/package-lock.json, into
+# test/node/node_modules (not committed): the Segment and RudderStack Node
+# SDKs, analytics.js's browser bundle, and playwright-core, which drives
+# Debian's Chromium (it downloads no browser).  No install scripts:
+# nothing is built.
 cd "$(dirname "$0")/../test/node"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	echo "deps: installing the SDKs of test/node with npm"
