@@ -39,6 +39,7 @@ typedef struct CdpHttpRequest
 	struct MHD_Connection *connection;
 	const CdpHttpEndpoint *endpoint;
 	TimestampTz began;			/* when its headers arrived */
+	TimestampTz queued;			/* when its body had arrived */
 	int64		events;			/* new events it stored */
 	bool		parsing;		/* its body is being parsed (an error means "not JSON") */
 	char	   *credential;		/* write key or read token (Basic auth, Bearer), or NULL */

@@ -283,6 +283,7 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 					   request->retry_after, request->began);
 	/* The whole body is here: it waits to be ingested with the others. */
 	MHD_suspend_connection(connection);
+	request->queued = GetCurrentTimestamp();
 	if (pending_tail != NULL)
 		pending_tail->next_pending = request;
 	else
@@ -408,9 +409,11 @@ apply_max_wait(void)
 
 /*
  * Takes the next group off the queue: requests up to CDP_HTTP_GROUP_BYTES
- * of bodies (at least one).  A request that has waited longer than
- * cdp.http_max_wait is answered 503 with Retry-After instead: the server
- * is behind, and its client should come back later rather than wait.
+ * of bodies (at least one).  A request that has waited in the queue
+ * longer than cdp.http_max_wait (since its body arrived: a slow upload
+ * is not the server's delay) is answered 503 with Retry-After instead:
+ * the server is behind, and its client should come back later rather
+ * than wait.
  */
 static CdpHttpRequest *
 take_group(void)
@@ -425,7 +428,7 @@ take_group(void)
 		if (last != NULL && bytes + r->body_len > CDP_HTTP_GROUP_BYTES)
 			break;
 		bytes += r->body_len;
-		if (!r->answered && TimestampDifferenceExceeds(r->began, now, cdp_http_max_wait))
+		if (!r->answered && TimestampDifferenceExceeds(r->queued, now, cdp_http_max_wait))
 			CdpHttpAnswer(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 						  "{\"error\": \"the server is busy, retry\"}");
 		last = r;
