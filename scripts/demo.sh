@@ -104,7 +104,7 @@ psql_demo -d cdp_demo -c "SELECT payload->'context'->'library'->>'name' AS libra
  GROUP BY 1 ORDER BY 1"
 
 step "The profile API: a website reads that person with a read token (role website, purpose personalization)"
-TOKEN=$(psql_demo -d cdp_demo -A -t \
+TOKEN=$(psql_demo -d cdp_demo -A -t -c "SET client_min_messages = warning" \
 	-c "DO \$\$ BEGIN CREATE ROLE website NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \
 	-c "GRANT cdp_app TO website" \
 	-c "SELECT cdp.grant_purpose('website', 'personalization') AND cdp.grant_region('website', '*') IS NOT NULL" \
