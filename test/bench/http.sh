@@ -57,6 +57,6 @@ SELECT h.batch, h.clients, (h.events / h.seconds)::int AS http_events_per_s,
        ((h.events / h.seconds) / (s.events / s.seconds))::numeric(5,2) AS http_vs_sql
   FROM results h JOIN results s ON s.way = 'SQL' AND s.batch = h.batch AND s.clients = h.clients
  WHERE h.way = 'HTTP' ORDER BY h.batch, h.clients;
-SELECT requests, answered_2xx, answered_4xx, answered_5xx, events, commits, requests_per_commit,
+SELECT requests, answered_2xx, answered_4xx, answered_5xx, answered_503, events, commits, requests_per_commit,
        latency_p50_ms, latency_p99_ms FROM cdp.http_status;
 SQL
