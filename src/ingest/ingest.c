@@ -59,12 +59,12 @@ hand_to_identity(const CdpSource *source, const CdpEvent *events, int n,
 		evidence[m].consent = e->has_consent;
 		m++;
 	}
-	/* Queued events, or profiles whose segments may change. */
+	/*
+	 * Queued events for the stitch worker; stitching at commit wakes the
+	 * jobs worker itself when the profiles it changed concern a job.
+	 */
 	if (cdp_inline_stitching)
-	{
 		CdpStitchAtCommit(evidence, m);
-		CdpAnnounceWork(CDP_WORK_JOBS);
-	}
 	else
 	{
 		CdpStitchEnqueue(evidence, m);
