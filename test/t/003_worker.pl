@@ -10,6 +10,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 
 my $node = PostgreSQL::Test::Cluster->new('worker');
 $node->init;
@@ -85,16 +86,22 @@ sub gold_right
 			      EXCEPT SELECT profile_id FROM cdp.profiles WHERE traits->>'tier' = 'gold')) d)});
 }
 
-# The stitch worker's pid once it is busy with $db's batches, or '' .
+# The pid of a stitch worker busy with $db's batches, or '' when none is
+# seen within the time-out.  Read in the same query that sees it busy: a
+# worker leaves after two seconds of work and the launcher starts another,
+# so a second look could find none.
 sub busy_worker
 {
 	my ($db) = @_;
-	$node->poll_query_until('postgres', qq{
-		SELECT count(*) > 0 FROM pg_stat_activity
-		 WHERE backend_type = 'cdp stitch worker' AND datname = '$db' AND state = 'active'});
-	return $node->safe_psql('postgres', qq{
-		SELECT pid FROM pg_stat_activity
-		 WHERE backend_type = 'cdp stitch worker' AND datname = '$db' LIMIT 1});
+	my $pid = '';
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default && $pid eq ''; $i++)
+	{
+		$pid = $node->safe_psql('postgres', qq{
+			SELECT pid FROM pg_stat_activity
+			 WHERE backend_type = 'cdp stitch worker' AND datname = '$db' AND state = 'active' LIMIT 1});
+		usleep(100_000) if $pid eq '';
+	}
+	return $pid;
 }
 
 # 1. It starts and works: events ingested are stitched by the worker.

@@ -14,6 +14,7 @@ use MIME::Base64;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::RealBin;
 use CdpHttpNode;
@@ -54,7 +55,7 @@ my $up = 0;
 for (my $i = 0; $i < 100 && !$up; $i++)
 {
 	$up = post('/v1/batch', '{}') =~ /^401/;
-	sleep 0.1 unless $up;
+	usleep(100_000) unless $up;
 }
 ok($up, 'the server answers');
 
@@ -181,7 +182,7 @@ $node->reload;
 $up = 0;
 for (my $i = 0; $i < 100 && !$up; $i++)
 {
-	sleep 0.1;
+	usleep(100_000);
 	$up = $node->log_contains(qr/cdp HTTP server on 127\.0\.0\.1:$port stopped/)
 	  && post('/v1/batch', '{}') =~ /^401/;
 }
@@ -222,7 +223,7 @@ $up = 0;
 for (my $i = 0; $i < 100 && !$up; $i++)
 {
 	$up = post('/v1/i', '{"userId": "u9", "messageId": "m9", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key2:") =~ /^200/;
-	sleep 0.1 unless $up;
+	usleep(100_000) unless $up;
 }
 ok($up, 'after a reload, the server answers on the new port');
 is(events(), '7', 'its event is stored');
@@ -240,7 +241,7 @@ for (my $i = 0; $i < 100 && !$up; $i++)
 			'{"batch": [{"type": "track", "event": "Secure", "userId": "u9", "messageId": "m10"}]}',
 			"https://127.0.0.1:$port/v1/batch" ], '>', \$out, '2>', \$err);
 	$up = ($out // '') eq '{"success": true}';
-	sleep 0.1 unless $up;
+	usleep(100_000) unless $up;
 }
 ok($up, 'after a reload with a certificate and key, the server speaks HTTPS (verified)');
 like(post('/v1/batch', '[]', '-u', "$key2:"), qr/^000 /, 'and no longer plain HTTP');

@@ -8,6 +8,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use FindBin;
 use lib $FindBin::RealBin;
 use CdpHttpNode;
@@ -53,7 +54,7 @@ my $up = 0;
 for (my $i = 0; $i < 100 && !$up; $i++)
 {
 	$up = get('/v1/profiles/user_id:alice', @bearer) =~ /^200 /;
-	sleep 0.1 unless $up;
+	usleep(100_000) unless $up;
 }
 ok($up, 'a consenting person is shown');
 like(get('/v1/profiles/user_id:alice', @bearer), qr/^200 \{.*"traits": \{"name": "Alice"/, 'the golden record');
