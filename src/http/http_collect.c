@@ -280,27 +280,32 @@ ingest_request(CdpHttpRequest *request)
 	}
 }
 
-/* Counts a group commit and the events it stored. */
+/*
+ * Counts a group commit: the requests it held (tried of them: the others
+ * were answered before, such as those shed from the queue) and the new
+ * events it stored.
+ */
 static void
-count_committed(const CdpHttpRequest *pending)
+count_committed(const CdpHttpRequest *pending, int64 tried)
 {
 	int64		events = 0;
-	int64		requests = 0;
 
 	for (const CdpHttpRequest *r = pending; r != NULL; r = r->next_pending)
-	{
-		requests++;
 		if (r->status == MHD_HTTP_OK)
 			events += r->events;
-	}
-	CdpHttpStatsCommitted(requests, events);
+	CdpHttpStatsCommitted(tried, events);
 }
 
 void
 CdpHttpCollect(CdpHttpRequest *pending)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+	volatile int64 tried = 0;	/* set before PG_TRY, read inside it */
 
+	for (const CdpHttpRequest *r = pending; r != NULL; r = r->next_pending)
+		tried += !r->answered;
+	if (tried == 0)
+		return;					/* every request was answered already */
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PG_TRY();
@@ -321,7 +326,7 @@ CdpHttpCollect(CdpHttpRequest *pending)
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
-		count_committed(pending);
+		count_committed(pending, tried);
 	}
 	PG_CATCH();
 	{
