@@ -37,7 +37,10 @@ SQL_FRAGMENTS = \
 	src/worker/worker.sql \
 	src/http/write_keys.sql \
 	src/http/read_tokens.sql \
-	src/http/http_status.sql
+	src/http/http_status.sql \
+	src/activation/destinations.sql \
+	src/activation/outbox.sql \
+	src/activation/delivery.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -53,7 +56,10 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/worker/worker.sql \
 	src/http/write_keys.sql \
 	src/http/read_tokens.sql \
-	src/http/http_status.sql
+	src/http/http_status.sql \
+	src/activation/destinations.sql \
+	src/activation/outbox.sql \
+	src/activation/delivery.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -91,6 +97,7 @@ REGRESS = \
 	consent \
 	row_security \
 	privacy \
+	activation \
 	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
@@ -106,6 +113,7 @@ ISOLATION = \
 	ident_kinds \
 	ingest_same_batch \
 	ingest_same_message \
+	outbox_connect \
 	partition_create \
 	segment_create \
 	segment_refresh \
@@ -120,7 +128,7 @@ ICU_LIBS   := $(shell pkg-config --libs icu-uc icu-i18n 2>/dev/null)
 # keeps the warnings about our own code only.
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server) $(ICU_CFLAGS)
 PG_CFLAGS   = -Wall -Wextra -Wno-missing-field-initializers
-SHLIB_LINK  = $(ICU_LIBS) -lmicrohttpd -lz
+SHLIB_LINK  = $(ICU_LIBS) -lmicrohttpd -lz -lcurl
 
 # make CDP_ASSERTS=1 (also make test CDP_ASSERTS=1) builds with cdp's own
 # assertions (CdpAssert in src/core/core.h).  The setting is kept in

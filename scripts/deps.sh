@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="make gcc libc6-dev pkgconf perl libipc-run-perl
 postgresql-15 postgresql-client-15 postgresql-server-dev-15
-postgresql-15-cron libicu-dev libmicrohttpd-dev zlib1g-dev faketime valgrind
+postgresql-15-cron libicu-dev libmicrohttpd-dev libcurl4-openssl-dev zlib1g-dev faketime valgrind
 sqlsmith curl chromium"
 
 missing=""

@@ -241,6 +241,14 @@ SELECT count(*) AS nobody_left FROM cdp.identities WHERE cdp.ident_value(ident) 
 SELECT cdp.run_pending(jobs => ARRAY['stitch']) ? 'more' AS run_pending,
        (SELECT count(*) FROM cdp.worker_job_lag()) AS worker_job_lag,
        cdp.retry_set_aside('segments', 'none') AS retry_set_aside;
+SELECT cdp.create_segment('regress_everyone', 'traits IS NOT NULL') > 0 AS create_segment,
+       cdp.create_destination('regress_hook', 'webhook', '{"url": "http://127.0.0.1:9/"}', 'profiling') > 0
+         AS create_destination;
+SELECT cdp.connect('regress_hook', 'regress_everyone') AS connect;
+SELECT entered > 0 AS outbox_segment_changes FROM cdp.refresh_segment('regress_everyone');
+SELECT cdp.set_consent(cdp.resolve('user_id:eu-ana'), 'profiling', false, 'hostile path') > 0 AS outbox_consent_changed;
+SELECT change, reason, count(*) FROM cdp.outbox GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT cdp.drop_destination('regress_hook'), cdp.drop_segment('regress_everyone');
 RESET search_path;
 SELECT p.oid::regprocedure AS security_definer_function
   FROM pg_proc p WHERE p.pronamespace = 'cdp'::regnamespace AND p.prosecdef ORDER BY 1;

@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "activation/activation.h"
 #include "consent/consent.h"
 #include "http/http.h"
 #include "ident/ident.h"
@@ -156,6 +157,7 @@ _PG_init(void)
 	CdpWorkerJobsInit();
 	CdpWorkerInit();
 	CdpHttpInit();
+	CdpActivationInit();
 
 	/*
 	 * Last, once every subsystem has defined its settings: a cdp.* value in

@@ -206,6 +206,9 @@ BEGIN
     -- Ids merged into them name the same people in logs and segments.
     all_ids := profile_ids || ARRAY(SELECT a.old_id FROM cdp.profile_aliases a
                                      WHERE a.profile_id = ANY (profile_ids));
+    -- Destinations told of them are sent removals, before their
+    -- identifiers go (src/activation/outbox.sql).
+    PERFORM cdp.outbox_forget(all_ids);
 
     IF suppress THEN
         use_key := cdp.privacy_key_id();

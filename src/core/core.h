@@ -161,7 +161,8 @@ extern void CdpBulkInsertEnd(CdpBulkInsert *bulk);
 typedef enum CdpWork
 {
 	CDP_WORK_STITCH = 1 << 0,	/* events queued for stitching */
-	CDP_WORK_JOBS = 1 << 1		/* changed profiles: traits, matches, segments */
+	CDP_WORK_JOBS = 1 << 1,		/* changed profiles: traits, matches, segments */
+	CDP_WORK_DELIVERY = 1 << 2	/* the activation outbox has something to send */
 } CdpWork;
 
 extern void CdpAnnounceWork(int work);

@@ -89,6 +89,7 @@ store_events(const CdpSource *source, CdpEvent *events, int n, TimestampTz recei
 	{
 		CdpRecordEventConsents(events, n, event_ids);
 		hand_to_identity(source, events, n, event_ids);
+		CdpForwardEvents(source, events, n, event_ids);
 	}
 	return nnew;
 }

@@ -103,6 +103,10 @@ extern bool CdpAddEventIdentifiers(CdpEvent *event, const CdpSource *source,
 								   const CdpIdentifierFields *fields,
 								   CdpError *error);
 
+/* event_forward.c */
+extern void CdpForwardEvents(const CdpSource *source, const CdpEvent *events, int n,
+							 const int64 *event_ids);
+
 /* event_consent.c */
 extern void CdpRecordEventConsents(const CdpEvent *events, int n, const int64 *event_ids);
 

@@ -6,7 +6,8 @@
  *	  security shows sessions), and calls cdp.run_pending() in one short
  *	  transaction after another while it reports more work: batches of
  *	  stitching for the stitch worker, the other jobs in turn for the jobs
- *	  worker.  Then it waits a moment for a transaction to announce more
+ *	  worker.  The delivery worker sends the activation outbox instead
+ *	  (src/activation), and leaves the time of its next retry in its slot.  Then it waits a moment for a transaction to announce more
  *	  (its latch), and exits when none does; the launcher starts it again
  *	  when work is announced or cdp.naptime passes.
  *
@@ -40,6 +41,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "activation/activation.h"
 #include "http/http.h"
 #include "worker/worker_internal.h"
 
@@ -242,6 +244,41 @@ serve_http(void)
 	proc_exit(0);
 }
 
+/*
+ * The delivery worker: sends what is due for a work period, then leaves,
+ * at once restarted when more is due now, else when its next retry is.
+ */
+static void
+serve_delivery(TimestampTz period_start)
+{
+	bool		ready;
+	bool		more;
+	TimestampTz next_due;
+
+	StartTransactionCommand();
+	ready = extension_ready() && OidIsValid(get_relname_relid("delivery_batches", get_namespace_oid("cdp", false)));
+	CommitTransactionCommand();
+	if (!ready)
+	{
+		set_state(CDP_WORKER_NO_EXTENSION);
+		proc_exit(0);
+	}
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->wake = false;
+	my_slot->next_due = 0;
+	LWLockRelease(cdp_worker_shared->lock);
+	more = CdpDeliveryServe(TimestampTzPlusMilliseconds(period_start, WORK_PERIOD_MS), &next_due);
+	LWLockAcquire(cdp_worker_shared->lock, LW_EXCLUSIVE);
+	my_slot->runs++;
+	my_slot->last_run_end = GetCurrentTimestamp();
+	my_slot->next_due = next_due;
+	if (more)
+		my_slot->wake = true;
+	LWLockRelease(cdp_worker_shared->lock);
+	ran_cleanly = true;
+	proc_exit(0);
+}
+
 void
 cdp_db_worker_main(Datum arg)
 {
@@ -260,6 +297,8 @@ cdp_db_worker_main(Datum arg)
 	pgstat_report_appname(MyBgworkerEntry->bgw_type);
 	if (my_slot->kind == CDP_WORKER_HTTP)
 		serve_http();
+	if (my_slot->kind == CDP_WORKER_DELIVERY)
+		serve_delivery(period_start);
 	run_round = (my_slot->kind == CDP_WORKER_STITCH) ? stitch_round : jobs_round;
 
 	for (;;)

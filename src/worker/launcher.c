@@ -222,22 +222,28 @@ keep_worker(Oid dboid, CdpWorkerKind kind, int instance, TimestampTz now, long *
 {
 	int			i = slot_index(dboid, kind, instance);
 	bool		wake;
+	TimestampTz due;
 
 	if (i < 0 || worker_alive(i))
 		return;
 	LWLockAcquire(cdp_worker_shared->lock, LW_SHARED);
 	wake = cdp_worker_shared->slots[i].wake &&
 		cdp_worker_shared->slots[i].consecutive_failures == 0;
+	due = cdp_worker_shared->slots[i].next_due;
 	LWLockRelease(cdp_worker_shared->lock);
-	if (wake || now >= next_start[i])
+	if (wake || now >= next_start[i] || (due != 0 && now >= due))
 		start_worker(i, now);
 	else
-		*wait_ms = Min(*wait_ms, Max((long) ((next_start[i] - now) / 1000), 1));
+	{
+		TimestampTz next = (due != 0) ? Min(due, next_start[i]) : next_start[i];
+
+		*wait_ms = Min(*wait_ms, Max((long) ((next - now) / 1000), 1));
+	}
 }
 
 /*
  * One round: serve the listed databases, starting the workers due: the
- * stitch and jobs workers of each, the HTTP workers of the one served over
+ * stitch, jobs and delivery workers of each, the HTTP workers of the one served over
  * HTTP.  Returns the milliseconds until the next start is due.
  */
 static long
@@ -254,6 +260,7 @@ launch_round(void)
 	{
 		keep_worker(oids[k], CDP_WORKER_STITCH, 0, now, &wait_ms);
 		keep_worker(oids[k], CDP_WORKER_JOBS, 0, now, &wait_ms);
+		keep_worker(oids[k], CDP_WORKER_DELIVERY, 0, now, &wait_ms);
 		for (int instance = 0; oids[k] == http_db && instance < cdp_http_workers; instance++)
 			keep_worker(oids[k], CDP_WORKER_HTTP, instance, now, &wait_ms);
 	}

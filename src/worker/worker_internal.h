@@ -26,6 +26,7 @@ typedef enum CdpWorkerKind
 {
 	CDP_WORKER_STITCH = 0,		/* deferred stitching */
 	CDP_WORKER_JOBS,			/* the other jobs of cdp.run_pending(), in turn */
+	CDP_WORKER_DELIVERY,		/* sends the activation outbox (src/activation) */
 	CDP_WORKER_HTTP,			/* the HTTP server (src/http), for one database */
 	CDP_WORKER_KINDS
 } CdpWorkerKind;
@@ -58,6 +59,8 @@ typedef struct CdpWorkerSlot
 	int64		failures;		/* workers that ended in an error */
 	int			consecutive_failures;	/* for the launcher's backoff */
 	int			next_job;		/* db_worker.c: a jobs worker's next job */
+	TimestampTz next_due;		/* a delivery worker that left: when its
+								 * next retry is due (0: none) */
 } CdpWorkerSlot;
 
 typedef struct CdpWorkerShared

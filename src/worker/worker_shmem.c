@@ -29,6 +29,7 @@ CdpWorkerShared *cdp_worker_shared = NULL;
 const char *const cdp_worker_kind_names[CDP_WORKER_KINDS] = {
 	[CDP_WORKER_STITCH] = "stitch",
 	[CDP_WORKER_JOBS] = "jobs",
+	[CDP_WORKER_DELIVERY] = "delivery",
 	[CDP_WORKER_HTTP] = "http",
 };
 

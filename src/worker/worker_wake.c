@@ -18,7 +18,8 @@
 #include "worker/worker_internal.h"
 
 StaticAssertDecl(CDP_WORK_STITCH == 1 << CDP_WORKER_STITCH &&
-				 CDP_WORK_JOBS == 1 << CDP_WORKER_JOBS,
+				 CDP_WORK_JOBS == 1 << CDP_WORKER_JOBS &&
+				 CDP_WORK_DELIVERY == 1 << CDP_WORKER_DELIVERY,
 				 "a kind of worker is woken by its work flag");
 
 /* Wakes the workers of the kinds whose flags (CdpWork) work has. */

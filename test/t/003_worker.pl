@@ -110,7 +110,7 @@ ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), '
 is(stitch_counts('w1'), stitched(2000), 'every event ingested is stitched');
 ok(gold_right('w1', 2000), 'the real-time segment is kept right');
 is($node->safe_psql('w1', "SELECT string_agg(kind, ',' ORDER BY kind) FROM cdp.worker_processes() WHERE process = 'worker' AND runs > 0 AND failures = 0"),
-	'jobs,stitch', 'the stitch and the jobs worker ran without failing');
+	'delivery,jobs,stitch', 'the stitch, jobs and delivery workers ran without failing');
 is($node->safe_psql('w1', "SELECT string_agg(job || ':' || (worker_state IS NOT NULL), ',' ORDER BY job) FROM cdp.worker_status"),
 	'computed_traits:true,matches:true,profiles:true,retention:true,segments:true,stitch:true',
 	'each job shows the worker that runs it');
