@@ -117,6 +117,50 @@ printf 'after consent:  '
 curl -s -H "Authorization: Bearer $TOKEN" "http://$HTTP/v1/profiles/user_id:http-demo-1/traits"
 echo
 
+step "Activation: big_spenders goes to a CRM webhook and a Google Customer Match audience, only in consent"
+# A stand-in for the CRM and for Google: a local receiver that logs what it gets.
+RECEIVED=$(mktemp /tmp/cdp-demo-received.XXXXXX)
+node test/node/receiver.mjs --port 8089 --log "$RECEIVED" --secret demo-signing-secret --lifetime 120 >/dev/null &
+RECEIVER=$!
+trap 'kill $RECEIVER 2>/dev/null; rm -f "$RECEIVED"' EXIT
+psql_demo -d cdp_demo <<'SQL'
+CREATE PROCEDURE pg_temp.wait_delivered() LANGUAGE plpgsql AS $$
+BEGIN
+    FOR tries IN 1 .. 600 LOOP
+        EXIT WHEN (SELECT sum(pending + in_flight) FROM cdp.destination_status) = 0;
+        COMMIT;         -- a look per transaction: a long one would hold back pruning of the outbox
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SELECT cdp.create_destination('crm', 'webhook',
+         '{"url": "http://127.0.0.1:8089/crm", "secret": "demo-signing-secret", "traits": ["firstName", "plan"]}',
+         'email_marketing') AS crm,
+       cdp.create_destination('google_ads', 'audience', '{"url": "http://127.0.0.1:8089/google", "platform": "google"}',
+         'email_marketing') AS google_ads;
+SELECT cdp.connect('crm', 'big_spenders') AS crm_queued, cdp.connect('google_ads', 'big_spenders') AS google_queued,
+       (SELECT size FROM cdp.segments WHERE name = 'big_spenders') AS segment_size;
+\echo '   ... (members without consent to email_marketing are not sent)'
+CALL pg_temp.wait_delivered();
+SELECT * FROM cdp.destination_status ORDER BY destination;
+\echo '   ... one member withdraws consent: both destinations are told to remove them'
+SELECT cdp.set_consent(m.profile_id, 'email_marketing', false, 'unsubscribe link') IS NOT NULL AS withdrawn
+  FROM cdp.destination_members m JOIN cdp.destinations d USING (destination_id)
+ WHERE d.name = 'crm' ORDER BY m.profile_id LIMIT 1;
+CALL pg_temp.wait_delivered();
+SELECT destination, delivered, failed, dead_lettered, lag FROM cdp.destination_status ORDER BY destination;
+SQL
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse);
+const crm = lines.filter((l) => l.path === "/crm"), google = lines.filter((l) => l.path === "/google");
+const items = crm.flatMap((l) => l.body.batch);
+console.log(`the CRM got ${crm.length} requests with ${items.length} changes, every one signed: ${crm.every((l) => l.signed)}`);
+console.log("one of them:", JSON.stringify(items.find((i) => i.change === "entered")));
+console.log("the removal:", JSON.stringify(items.find((i) => i.reason === "consent_withdrawn")));
+const ops = google.flatMap((l) => l.body.operations);
+console.log(`Google got ${google.length} requests: ${ops.filter((o) => o.create).length} adds, ${ops.filter((o) => o.remove).length} removes, e.g.`,
+            JSON.stringify(ops[0]));
+' "$RECEIVED"
+
 cat <<MSG
 
 == Done
