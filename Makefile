@@ -40,7 +40,8 @@ SQL_FRAGMENTS = \
 	src/http/http_status.sql \
 	src/activation/destinations.sql \
 	src/activation/outbox.sql \
-	src/activation/delivery.sql
+	src/activation/delivery.sql \
+	src/scoring/scoring.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -59,7 +60,8 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/http/http_status.sql \
 	src/activation/destinations.sql \
 	src/activation/outbox.sql \
-	src/activation/delivery.sql
+	src/activation/delivery.sql \
+	src/scoring/scoring.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -98,6 +100,7 @@ REGRESS = \
 	row_security \
 	privacy \
 	activation \
+	scoring \
 	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)

@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * scoring_internal.h
+ *	  Shared between the files of src/scoring.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CDP_SCORING_INTERNAL_H
+#define CDP_SCORING_INTERNAL_H
+
+#include "utils/jsonb.h"
+
+#include "scoring/scoring.h"
+
+/* observations.c: rows of ncols float8 values, collected by an aggregate. */
+typedef struct CdpObservations
+{
+	int			ncols;
+	int64		nrows;
+	int64		capacity;
+	double	   *values;			/* row-major, nrows * ncols */
+} CdpObservations;
+
+extern CdpObservations *CdpObservationsState(FunctionCallInfo fcinfo, int ncols,
+											 const char *aggname);
+extern bool CdpObservationsRow(FunctionCallInfo fcinfo, int ncols, double *row,
+							   const char *const *names);
+extern void CdpObservationsAppend(CdpObservations *obs, const double *row);
+
+/* nelder_mead.c */
+typedef double (*CdpObjective) (const double *theta, void *arg);
+
+typedef struct CdpMinimum
+{
+	double		value;			/* the objective there */
+	int			iterations;		/* over every start and restart */
+	bool		converged;
+} CdpMinimum;
+
+extern CdpMinimum CdpMinimize(CdpObjective f, void *arg, int k, const double *starts,
+							  int nstarts, double *theta);
+
+/*
+ * max_likelihood.c: the final function of an aggregate that fits a model
+ * by maximum likelihood over the log of its positive parameters.
+ */
+typedef struct CdpLikelihoodModel
+{
+	const char *aggname;		/* for messages: "cdp.bgnbd_fit" */
+	int			nparams;
+	const char *const *names;	/* the parameters, as the jsonb names them */
+	CdpObjective negative_log_likelihood;	/* of log-parameters */
+	const double *starts;		/* nstarts * nparams log-parameters */
+	int			nstarts;
+} CdpLikelihoodModel;
+
+extern Datum CdpFitModel(FunctionCallInfo fcinfo, const CdpLikelihoodModel *model);
+
+/* model_json.c */
+typedef struct CdpModelField
+{
+	const char *key;
+	double		value;
+} CdpModelField;
+
+extern void CdpJsonbPushKey(JsonbParseState **state, const char *key);
+extern void CdpJsonbPushFloat8(JsonbParseState **state, JsonbIteratorToken token, double value);
+extern void CdpJsonbPushInt64(JsonbParseState **state, int64 value);
+extern Jsonb *CdpModelJsonb(const CdpModelField *fields, int n, int iterations, bool converged);
+extern double CdpModelParameter(Jsonb *model, const char *key, const char *model_name);
+extern void CdpRequireFinite(double value, const char *what);
+
+#endif							/* CDP_SCORING_INTERNAL_H */
