@@ -77,7 +77,7 @@ cdp_bgnbd_fit_step(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(obs);
 }
 
-/* Minus the log-likelihood of the rows at exp(theta). */
+/* Minus the log-likelihood of the (weighted, distinct) rows at exp(theta). */
 static double
 negative_log_likelihood(const double *theta, void *arg)
 {
@@ -104,9 +104,9 @@ negative_log_likelihood(const double *theta, void *arg)
 
 			sum = Max(a3, a4) + log1p(exp(-fabs(a3 - a4)));
 		}
-		ll += lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x) + sum;
+		ll += obs->weights[i] * (lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x) + sum + common);
 	}
-	return -(ll + obs->nrows * common);
+	return -ll;
 }
 
 Datum

@@ -60,7 +60,7 @@ cdp_gamma_gamma_fit_step(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(obs);
 }
 
-/* Minus the log-likelihood of the rows at exp(theta). */
+/* Minus the log-likelihood of the (weighted, distinct) rows at exp(theta). */
 static double
 negative_log_likelihood(const double *theta, void *arg)
 {
@@ -68,6 +68,7 @@ negative_log_likelihood(const double *theta, void *arg)
 	double		p = exp(theta[0]),
 				q = exp(theta[1]),
 				v = exp(theta[2]);
+	double		common = q * log(v) - lgamma(q);
 	double		ll = 0;
 
 	for (int64 i = 0; i < obs->nrows; i++)
@@ -75,10 +76,10 @@ negative_log_likelihood(const double *theta, void *arg)
 		double		x = obs->values[2 * i],
 					m = obs->values[2 * i + 1];
 
-		ll += lgamma(p * x + q) - lgamma(p * x) + (p * x - 1) * log(m) + p * x * log(x) -
-			(p * x + q) * log(x * m + v);
+		ll += obs->weights[i] * (lgamma(p * x + q) - lgamma(p * x) + (p * x - 1) * log(m) +
+								 p * x * log(x) - (p * x + q) * log(x * m + v) + common);
 	}
-	return -(ll + obs->nrows * (q * log(v) - lgamma(q)));
+	return -ll;
 }
 
 Datum

@@ -35,6 +35,7 @@ CdpFitModel(FunctionCallInfo fcinfo, const CdpLikelihoodModel *model)
 	obs = (CdpObservations *) PG_GETARG_POINTER(0);
 	if (obs->nrows == 0)
 		PG_RETURN_NULL();
+	obs = CdpObservationsCollapsed(obs);
 	min = CdpMinimize(model->negative_log_likelihood, obs, model->nparams, model->starts,
 					  model->nstarts, theta);
 	if (!min.converged)

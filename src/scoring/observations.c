@@ -68,3 +68,49 @@ CdpObservationsAppend(CdpObservations *obs, const double *row)
 	memcpy(obs->values + obs->nrows * obs->ncols, row, obs->ncols * sizeof(double));
 	obs->nrows++;
 }
+
+static int
+compare_rows(const void *a, const void *b, void *arg)
+{
+	int			ncols = *(const int *) arg;
+	const double *x = a,
+			   *y = b;
+
+	for (int i = 0; i < ncols; i++)
+		if (x[i] != y[i])
+			return (x[i] < y[i]) ? -1 : 1;
+	return 0;
+}
+
+/*
+ * A copy of obs (which stays as it is: an aggregate's final function must
+ * not change its state) with each distinct row once, weighted by how many
+ * times it occurs.  Real data repeat a lot: integer counts, whole days.
+ */
+CdpObservations *
+CdpObservationsCollapsed(const CdpObservations *obs)
+{
+	CdpObservations *out = palloc0(sizeof(CdpObservations));
+	size_t		rowsize = obs->ncols * sizeof(double);
+	int64		n = 0;
+
+	out->ncols = obs->ncols;
+	out->values = palloc_extended(Max(obs->nrows, 1) * rowsize, MCXT_ALLOC_HUGE);
+	out->weights = palloc_extended(Max(obs->nrows, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	memcpy(out->values, obs->values, obs->nrows * rowsize);
+	qsort_arg(out->values, obs->nrows, rowsize, compare_rows, (void *) &out->ncols);
+	for (int64 i = 0; i < obs->nrows; i++)
+	{
+		double	   *row = out->values + i * obs->ncols;
+
+		if (n > 0 && compare_rows(out->values + (n - 1) * obs->ncols, row, &out->ncols) == 0)
+		{
+			out->weights[n - 1] += 1;
+			continue;
+		}
+		memmove(out->values + n * obs->ncols, row, rowsize);
+		out->weights[n++] = 1;
+	}
+	out->nrows = out->capacity = n;
+	return out;
+}

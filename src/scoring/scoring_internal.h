@@ -12,13 +12,18 @@
 
 #include "scoring/scoring.h"
 
-/* observations.c: rows of ncols float8 values, collected by an aggregate. */
+/*
+ * observations.c: rows of ncols float8 values, collected by an aggregate;
+ * collapsed for a fit into its distinct rows, each with a weight (how
+ * often it occurred), since a likelihood is evaluated many times.
+ */
 typedef struct CdpObservations
 {
 	int			ncols;
 	int64		nrows;
 	int64		capacity;
 	double	   *values;			/* row-major, nrows * ncols */
+	double	   *weights;		/* per row, once collapsed; else NULL */
 } CdpObservations;
 
 extern CdpObservations *CdpObservationsState(FunctionCallInfo fcinfo, int ncols,
@@ -26,6 +31,7 @@ extern CdpObservations *CdpObservationsState(FunctionCallInfo fcinfo, int ncols,
 extern bool CdpObservationsRow(FunctionCallInfo fcinfo, int ncols, double *row,
 							   const char *const *names);
 extern void CdpObservationsAppend(CdpObservations *obs, const double *row);
+extern CdpObservations *CdpObservationsCollapsed(const CdpObservations *obs);
 
 /* nelder_mead.c */
 typedef double (*CdpObjective) (const double *theta, void *arg);
