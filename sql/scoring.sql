@@ -42,6 +42,18 @@ SELECT round((m->>'p')::numeric, 2) AS p, round((m->>'q')::numeric, 2) AS q, rou
 SELECT c.id, round(cdp.gamma_gamma_expected_value(m, c.frequency, c.zbar)::numeric, 2) AS expected_value
   FROM gg, cdnow c WHERE c.id <= 3 ORDER BY c.id;
 
+-- Lifetime value: with no discount it is the expected spend times the
+-- purchases expected over the whole horizon; a discount lowers it; no
+-- months, no value; months of 30 days are the default unit.
+SELECT round(cdp.customer_lifetime_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0, 4.345)::numeric, 6)
+         = round((cdp.gamma_gamma_expected_value(g.m, 2, 22.35)
+                  * cdp.bgnbd_expected_purchases(b.m, 12 * 4.345, 2, 30.43, 38.86))::numeric, 6) AS telescopes,
+       cdp.customer_lifetime_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4.345)
+         < cdp.customer_lifetime_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0, 4.345) AS discounted,
+       cdp.customer_lifetime_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 0) AS no_months,
+       round(cdp.customer_lifetime_value(b.m, g.m, 2, 30.43, 38.86, 22.35, 12, 0.01, 4.345)::numeric, 2) AS clv_12_months
+  FROM bgnbd b, gg g;
+
 -- Logistic regression: R glm(am ~ hp + wt, binomial, mtcars): 18.86630,
 -- 0.03626, -8.08348 (std. errors 7.44356, 0.01773, 3.06868), LL -5.02956.
 CREATE TEMP TABLE mtcars_lines (line text);

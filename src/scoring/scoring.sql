@@ -93,3 +93,25 @@ $$;
 COMMENT ON FUNCTION cdp.purchase_summary(date, text, text, interval) IS
     'frequency, recency, t and monetary per profile from purchase events up to calibration_end: the input of bgnbd_fit and gamma_gamma_fit';
 REVOKE ALL ON FUNCTION cdp.purchase_summary(date, text, text, interval) FROM PUBLIC;
+
+-- Customer lifetime value as lifetimes computes it: the expected spend
+-- per purchase (Gamma-Gamma) times the purchases expected in each month
+-- (BG/NBD), discounted per month, over months months.  The models' time
+-- unit is given as periods per month (30 for days, 4.345 for weeks).
+CREATE FUNCTION cdp.customer_lifetime_value(bgnbd jsonb, gamma_gamma jsonb, frequency float8, recency float8,
+                                            t float8, monetary float8, months integer DEFAULT 12,
+                                            monthly_discount float8 DEFAULT 0.01,
+                                            periods_per_month float8 DEFAULT 30)
+RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT cdp.gamma_gamma_expected_value(gamma_gamma, frequency, monetary)
+           * coalesce(sum((cdp.bgnbd_expected_purchases(bgnbd, i * periods_per_month, frequency, recency, t)
+                           - cdp.bgnbd_expected_purchases(bgnbd, (i - 1) * periods_per_month, frequency,
+                                                          recency, t))
+                          / (1 + monthly_discount) ^ i), 0)
+      FROM generate_series(1, months) AS i
+$$;
+COMMENT ON FUNCTION cdp.customer_lifetime_value(jsonb, jsonb, float8, float8, float8, float8, integer, float8, float8) IS
+    'expected spend over the next months months, discounted monthly: Gamma-Gamma value times BG/NBD purchases per month';
