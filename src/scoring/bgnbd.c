@@ -63,18 +63,18 @@ check_customer(double x, double t_x, double T)
 				 errmsg("recency must be between 0 and t")));
 }
 
+/* A row of cdp.bgnbd_fit, checked. */
+static bool
+keep_customer(const double *row)
+{
+	check_customer(row[0], row[1], row[2]);
+	return true;
+}
+
 Datum
 cdp_bgnbd_fit_step(PG_FUNCTION_ARGS)
 {
-	CdpObservations *obs = CdpObservationsState(fcinfo, 3, "cdp.bgnbd_fit");
-	double		row[3];
-
-	if (CdpObservationsRow(fcinfo, 3, row, column_names))
-	{
-		check_customer(row[0], row[1], row[2]);
-		CdpObservationsAppend(obs, row);
-	}
-	PG_RETURN_POINTER(obs);
+	return CdpObservationsCollect(fcinfo, 3, "cdp.bgnbd_fit", column_names, keep_customer);
 }
 
 /* Minus the log-likelihood of the (weighted, distinct) rows at exp(theta). */

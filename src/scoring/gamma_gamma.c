@@ -45,19 +45,18 @@ check_customer(double x, double m)
 				 errmsg("monetary must be positive for a customer with repeat purchases")));
 }
 
+/* A row of cdp.gamma_gamma_fit, checked; only repeat customers count. */
+static bool
+keep_repeat_customer(const double *row)
+{
+	check_customer(row[0], row[1]);
+	return row[0] > 0;
+}
+
 Datum
 cdp_gamma_gamma_fit_step(PG_FUNCTION_ARGS)
 {
-	CdpObservations *obs = CdpObservationsState(fcinfo, 2, "cdp.gamma_gamma_fit");
-	double		row[2];
-
-	if (CdpObservationsRow(fcinfo, 2, row, column_names))
-	{
-		check_customer(row[0], row[1]);
-		if (row[0] > 0)
-			CdpObservationsAppend(obs, row);
-	}
-	PG_RETURN_POINTER(obs);
+	return CdpObservationsCollect(fcinfo, 2, "cdp.gamma_gamma_fit", column_names, keep_repeat_customer);
 }
 
 /* Minus the log-likelihood of the (weighted, distinct) rows at exp(theta). */

@@ -94,18 +94,31 @@ PG_FUNCTION_INFO_V1(cdp_logistic_predict);
 
 #define LOGISTIC_MAX_HALVINGS	40
 
-/* The transition state: the rows kept so far, in the aggregate context. */
+/*
+ * The transition state: the rows kept so far, in the aggregate context,
+ * each as y (0 or 1) then x.
+ */
 typedef struct LogisticState
 {
 	int			nfeatures;		/* length of x; -1 before the first row */
 	bool		l2_set;			/* l2 was seen on a row */
 	double		l2;
-	int64		n;				/* rows kept */
-	int64		npositive;		/* of which y is true */
-	int64		capacity;		/* rows allocated */
-	double	   *x;				/* n * nfeatures, row by row */
-	bool	   *y;
+	int64		npositive;		/* rows whose y is true */
+	CdpObservations *rows;		/* NULL before the first row */
 } LogisticState;
+
+static inline int64
+row_count(const LogisticState *state)
+{
+	return (state->rows == NULL) ? 0 : state->rows->nrows;
+}
+
+/* Row i: y, then x[0 .. nfeatures). */
+static inline const double *
+row_at(const LogisticState *state, int64 i)
+{
+	return state->rows->values + i * state->rows->ncols;
+}
 
 /* What the final function fits: the rows and their standardisation. */
 typedef struct LogisticData
@@ -179,33 +192,6 @@ check_finite(const double *values, int n, const char *what)
 					 errmsg("%s must not contain NaN or infinity", what)));
 }
 
-/* logistic_state_grow makes room for one more row in state. */
-static void
-logistic_state_grow(LogisticState *state, MemoryContext aggcxt)
-{
-	int64		capacity;
-	Size		width = Max(state->nfeatures, 1) * sizeof(double);
-
-	if (state->n < state->capacity)
-		return;
-	capacity = state->capacity == 0 ? 64 : state->capacity * 2;
-	if ((Size) capacity > MaxAllocHugeSize / width)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("logistic_fit has too many rows to keep in memory")));
-	if (state->capacity == 0)
-	{
-		state->x = MemoryContextAllocHuge(aggcxt, capacity * width);
-		state->y = MemoryContextAllocHuge(aggcxt, capacity * sizeof(bool));
-	}
-	else
-	{
-		state->x = repalloc_huge(state->x, capacity * width);
-		state->y = repalloc_huge(state->y, capacity * sizeof(bool));
-	}
-	state->capacity = capacity;
-}
-
 /*
  * logistic_step is the transition function: fcinfo's arguments are the
  * state, y and x; l2 is the penalty of this row (0 when NULL).
@@ -217,6 +203,7 @@ logistic_step(FunctionCallInfo fcinfo, double l2)
 	LogisticState *state;
 	const double *values;
 	int			len;
+	double		row[LOGISTIC_MAX_FEATURES + 1];
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		elog(ERROR, "logistic_fit_step called in non-aggregate context");
@@ -264,13 +251,14 @@ logistic_step(FunctionCallInfo fcinfo, double l2)
 						   state->nfeatures, len)));
 	check_finite(values, len, "x of logistic_fit");
 
-	logistic_state_grow(state, aggcxt);
+	if (state->rows == NULL)
+		state->rows = CdpObservationsCreate(aggcxt, len + 1);
+	row[0] = PG_GETARG_BOOL(1) ? 1 : 0;
 	if (len > 0)
-		memcpy(state->x + state->n * len, values, len * sizeof(double));
-	state->y[state->n] = PG_GETARG_BOOL(1);
-	if (state->y[state->n])
+		memcpy(row + 1, values, len * sizeof(double));
+	CdpObservationsAppend(state->rows, row);
+	if (PG_GETARG_BOOL(1))
 		state->npositive++;
-	state->n++;
 
 	PG_RETURN_POINTER(state);
 }
@@ -299,6 +287,7 @@ logistic_standardise(LogisticData *data)
 {
 	const LogisticState *rows = data->rows;
 	int			p = rows->nfeatures;
+	int64		n = row_count(rows);
 
 	data->center[0] = 0;
 	data->scale[0] = 1;
@@ -306,32 +295,32 @@ logistic_standardise(LogisticData *data)
 	for (int j = 0; j < p; j++)
 	{
 		double		mean = 0;
-		double		lo = rows->x[j];
-		double		hi = rows->x[j];
+		double		lo = row_at(rows, 0)[1 + j];
+		double		hi = lo;
 		double		biggest = 0;
 		double		sumsq = 0;
 		double		sd;
 
 		/* Sum x / n rather than x: no overflow for any finite x. */
-		for (int64 i = 0; i < rows->n; i++)
+		for (int64 i = 0; i < n; i++)
 		{
-			double		v = rows->x[i * p + j];
+			double		v = row_at(rows, i)[1 + j];
 
-			mean += v / rows->n;
+			mean += v / n;
 			lo = Min(lo, v);
 			hi = Max(hi, v);
 		}
 		/* Scaled by the largest deviation, the squares cannot overflow. */
-		for (int64 i = 0; i < rows->n; i++)
-			biggest = Max(biggest, fabs(rows->x[i * p + j] - mean));
+		for (int64 i = 0; i < n; i++)
+			biggest = Max(biggest, fabs(row_at(rows, i)[1 + j] - mean));
 		if (biggest > 0 && isfinite(biggest))
-			for (int64 i = 0; i < rows->n; i++)
+			for (int64 i = 0; i < n; i++)
 			{
-				double		d = (rows->x[i * p + j] - mean) / biggest;
+				double		d = (row_at(rows, i)[1 + j] - mean) / biggest;
 
 				sumsq += d * d;
 			}
-		sd = biggest * sqrt(sumsq / rows->n);
+		sd = biggest * sqrt(sumsq / n);
 
 		if (lo == hi || sd == 0)
 		{
@@ -369,7 +358,7 @@ logistic_evaluate(LogisticData *data, const double *beta, double *ll,
 {
 	const LogisticState *rows = data->rows;
 	int			k = data->k;
-	int			p = k - 1;
+	int64		n = row_count(rows);
 	double	   *z = data->z;
 	double		sum = 0;
 	double		pll;
@@ -380,9 +369,10 @@ logistic_evaluate(LogisticData *data, const double *beta, double *ll,
 		memset(H, 0, (Size) k * k * sizeof(double));
 	}
 	z[0] = 1;
-	for (int64 i = 0; i < rows->n; i++)
+	for (int64 i = 0; i < n; i++)
 	{
-		const double *x = rows->x + i * p;
+		const double *r = row_at(rows, i);
+		const double *x = r + 1;
 		double		eta = 0;
 		double		resid;
 
@@ -393,7 +383,7 @@ logistic_evaluate(LogisticData *data, const double *beta, double *ll,
 			eta += beta[j] * z[j];
 
 		/* y - p, and log p or log(1 - p), each without cancellation. */
-		if (rows->y[i])
+		if (r[0] != 0)
 		{
 			sum += log_sigmoid(eta);
 			resid = sigmoid(-eta);
@@ -607,7 +597,7 @@ logistic_result(const LogisticData *data, const double *coef, const double *se,
 	CdpJsonbPushKey(&ps, "l2");
 	CdpJsonbPushFloat8(&ps, WJB_VALUE, data->rows->l2);
 	CdpJsonbPushKey(&ps, "n");
-	CdpJsonbPushInt64(&ps, data->rows->n);
+	CdpJsonbPushInt64(&ps, row_count(data->rows));
 	CdpJsonbPushKey(&ps, "features");
 	CdpJsonbPushInt64(&ps, data->k - 1);
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
@@ -646,9 +636,9 @@ cdp_logistic_fit_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	rows = (const LogisticState *) PG_GETARG_POINTER(0);
-	if (rows->n == 0)
+	if (row_count(rows) == 0)
 		PG_RETURN_NULL();
-	if (rows->npositive == 0 || rows->npositive == rows->n)
+	if (rows->npositive == 0 || rows->npositive == row_count(rows))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("logistic_fit needs both outcomes"),

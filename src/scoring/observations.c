@@ -17,44 +17,51 @@
 
 #include "scoring/scoring_internal.h"
 
-/* The state of the aggregate (argument 0), made on its first row. */
+/* An empty set of rows of ncols values, in cxt. */
 CdpObservations *
-CdpObservationsState(FunctionCallInfo fcinfo, int ncols, const char *aggname)
+CdpObservationsCreate(MemoryContext cxt, int ncols)
 {
-	MemoryContext aggcxt;
-	CdpObservations *obs;
+	CdpObservations *obs = MemoryContextAllocZero(cxt, sizeof(CdpObservations));
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called outside an aggregate", aggname)));
-	if (!PG_ARGISNULL(0))
-		return (CdpObservations *) PG_GETARG_POINTER(0);
-	obs = MemoryContextAllocZero(aggcxt, sizeof(CdpObservations));
 	obs->ncols = ncols;
 	obs->capacity = 1024;
-	obs->values = MemoryContextAllocHuge(aggcxt, obs->capacity * ncols * sizeof(double));
+	obs->values = MemoryContextAllocHuge(cxt, obs->capacity * ncols * sizeof(double));
 	return obs;
 }
 
 /*
- * Reads arguments 1..ncols into row; false when one is NULL (the row is
- * skipped).  A value that is not finite is an error (names[i] says which).
+ * The transition function of an aggregate over ncols float8 arguments
+ * (names[i] names argument i + 1 in messages): appends the row, unless an
+ * argument is NULL or keep (if any) says no; a value that is not finite
+ * is an error.  keep may raise its own errors for rows that make no sense.
  */
-bool
-CdpObservationsRow(FunctionCallInfo fcinfo, int ncols, double *row, const char *const *names)
+Datum
+CdpObservationsCollect(FunctionCallInfo fcinfo, int ncols, const char *aggname,
+					   const char *const *names, bool (*keep) (const double *row))
 {
+	MemoryContext aggcxt;
+	CdpObservations *obs;
+	double		row[CDP_OBSERVATIONS_MAX_COLS];
+
+	Assert(ncols <= CDP_OBSERVATIONS_MAX_COLS);
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called outside an aggregate", aggname)));
+	obs = PG_ARGISNULL(0) ? CdpObservationsCreate(aggcxt, ncols) : (CdpObservations *) PG_GETARG_POINTER(0);
 	for (int i = 0; i < ncols; i++)
 	{
 		if (PG_ARGISNULL(i + 1))
-			return false;
+			PG_RETURN_POINTER(obs);
 		row[i] = PG_GETARG_FLOAT8(i + 1);
 		if (isnan(row[i]) || isinf(row[i]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s must be a finite number", names[i])));
 	}
-	return true;
+	if (keep == NULL || keep(row))
+		CdpObservationsAppend(obs, row);
+	PG_RETURN_POINTER(obs);
 }
 
 void

@@ -26,10 +26,11 @@ typedef struct CdpObservations
 	double	   *weights;		/* per row, once collapsed; else NULL */
 } CdpObservations;
 
-extern CdpObservations *CdpObservationsState(FunctionCallInfo fcinfo, int ncols,
-											 const char *aggname);
-extern bool CdpObservationsRow(FunctionCallInfo fcinfo, int ncols, double *row,
-							   const char *const *names);
+#define CDP_OBSERVATIONS_MAX_COLS	8
+
+extern CdpObservations *CdpObservationsCreate(MemoryContext cxt, int ncols);
+extern Datum CdpObservationsCollect(FunctionCallInfo fcinfo, int ncols, const char *aggname,
+									const char *const *names, bool (*keep) (const double *row));
 extern void CdpObservationsAppend(CdpObservations *obs, const double *row);
 extern CdpObservations *CdpObservationsCollapsed(const CdpObservations *obs);
 
