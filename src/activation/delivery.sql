@@ -151,10 +151,10 @@ REVOKE ALL ON FUNCTION cdp.audience_body(text, jsonb) FROM PUBLIC;
 
 -- Takes the destination's next rows in order (up to batch_size) and forms
 -- its next request; returns the batch, or NULL when there is nothing to
--- send (for a table destination, which is written at once: a batch
--- without batch_id, its items the rows written).  Rows not to be sent are dropped (counted as skipped); a
--- forwarded event whose person stitching has not found yet ends the
--- batch (order is kept).  A table destination is written here and now.
+-- send.  A table destination is written here and now: it returns a batch
+-- without batch_id whose items are the rows written.  Rows not to be sent
+-- are dropped (counted as skipped); a forwarded event whose person
+-- stitching has not found yet ends the batch (order is kept).
 CREATE FUNCTION cdp.form_batch(d cdp.destinations) RETURNS cdp.delivery_batches
 LANGUAGE plpgsql
 SET search_path = pg_catalog, cdp, pg_temp
@@ -171,7 +171,8 @@ DECLARE
     sent_ids  bigint[];
     dead      bigint[] := '{}';
     dead_why  text;
-    n_skipped integer := 0;
+    dropped   bigint[] := '{}';
+    sent_pids bigint[];
     b         cdp.delivery_batches;
 BEGIN
     LOOP
@@ -199,6 +200,7 @@ BEGIN
         END IF;
         sent := '[]';
         sent_ids := '{}';
+        sent_pids := '{}';
         FOR n IN 1 .. cardinality(ids) LOOP
             -- A Meta request carries adds or removals, not both.
             EXIT WHEN d.config->>'platform' = 'meta' AND changes[n] IS DISTINCT FROM changes[1];
@@ -213,21 +215,21 @@ BEGIN
                 END;
             END IF;
             IF item IS NULL OR jsonb_typeof(item) = 'null' THEN
-                n_skipped := n_skipped + 1;
-                DELETE FROM cdp.outbox o WHERE o.delivery_id = ids[n];
+                dropped := dropped || ids[n];
                 CONTINUE;
             END IF;
-            UPDATE cdp.outbox o SET profile_id = pids[n] WHERE o.delivery_id = ids[n] AND o.profile_id IS NULL;
             sent := sent || jsonb_build_array(item);
             sent_ids := sent_ids || ids[n];
+            sent_pids := sent_pids || pids[n];
         END LOOP;
+        DELETE FROM cdp.outbox o WHERE o.delivery_id = ANY (dropped);
         EXIT WHEN cardinality(sent_ids) > 0 OR cardinality(dead) > 0;
     END LOOP;
     IF cardinality(dead) > 0 THEN
         PERFORM cdp.dead_letter(dead, 0, NULL, dead_why);
     END IF;
-    IF n_skipped > 0 THEN
-        UPDATE cdp.destinations x SET skipped = x.skipped + n_skipped
+    IF cardinality(dropped) > 0 THEN
+        UPDATE cdp.destinations x SET skipped = x.skipped + cardinality(dropped)
          WHERE x.destination_id = d.destination_id;
     END IF;
     IF coalesce(cardinality(sent_ids), 0) = 0 THEN
@@ -254,7 +256,10 @@ BEGIN
                  THEN (SELECT o.idempotency_key FROM cdp.outbox o WHERE o.delivery_id = sent_ids[1])
                  ELSE gen_random_uuid() END)
     RETURNING * INTO b;
-    UPDATE cdp.outbox o SET batch_id = b.batch_id WHERE o.delivery_id = ANY (sent_ids);
+    -- A forwarded event's person, found now, stays with it.
+    UPDATE cdp.outbox o SET batch_id = b.batch_id, profile_id = coalesce(o.profile_id, s.profile_id)
+      FROM unnest(sent_ids, sent_pids) AS s(delivery_id, profile_id)
+     WHERE o.delivery_id = s.delivery_id;
     RETURN b;
 END
 $$;
@@ -329,12 +334,15 @@ BEGIN
         destination_id := d.destination_id;
         method := b.method;
         url := d.config->>'url';
-        headers := ARRAY(SELECT h.key || ': ' || h.value
-                           FROM cdp.destination_secrets s, jsonb_each_text(s.headers) h
-                          WHERE s.destination_id = d.destination_id ORDER BY h.key);
+        SELECT s.secret, ARRAY(SELECT h.key || ': ' || h.value FROM jsonb_each_text(s.headers) h ORDER BY h.key)
+          INTO secret, headers
+          FROM cdp.destination_secrets s WHERE s.destination_id = d.destination_id;
+        IF NOT FOUND THEN
+            secret := NULL;
+            headers := '{}';
+        END IF;
         body := b.body;
         idempotency_key := b.idempotency_key;
-        secret := (SELECT s.secret FROM cdp.destination_secrets s WHERE s.destination_id = d.destination_id);
         timeout_ms := coalesce((d.config->>'timeout')::integer, 10) * 1000;
         RETURN NEXT;
     END LOOP;
@@ -452,11 +460,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
 DECLARE
-    moved bigint;
+    id     integer := cdp.destination_id(destination);
+    moved  bigint;
 BEGIN
     WITH back AS (
         DELETE FROM cdp.dead_letters x
-         WHERE x.destination_id = cdp.destination_id(destination)
+         WHERE x.destination_id = id
            AND (delivery_ids IS NULL OR x.delivery_id = ANY (delivery_ids))
         RETURNING x.*)
     INSERT INTO cdp.outbox (delivery_id, destination_id, profile_id, segment_id, change, reason, changed_at,
@@ -467,7 +476,7 @@ BEGIN
     GET DIAGNOSTICS moved = ROW_COUNT;
     IF moved > 0 THEN
         UPDATE cdp.destinations x SET paused_until = NULL, consecutive_failures = 0
-         WHERE x.destination_id = cdp.destination_id(destination);
+         WHERE x.destination_id = id;
         PERFORM cdp.audit('redeliver', destination, NULL, jsonb_build_object('deliveries', moved));
         PERFORM cdp.announce_delivery();
     END IF;

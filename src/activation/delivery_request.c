@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "activation/activation_internal.h"
@@ -50,8 +51,7 @@ signature_header(const CdpClaimedBatch *batch)
 	char		hex[PG_SHA256_DIGEST_LENGTH * 2 + 1];
 
 	CdpHmacSha256(batch->secret, batch->secret_len, batch->body, strlen(batch->body), mac);
-	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	hex[hex_encode((const char *) mac, sizeof(mac), hex)] = '\0';
 	return psprintf("X-Cdp-Signature: sha256=%s", hex);
 }
 
