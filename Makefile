@@ -41,7 +41,10 @@ SQL_FRAGMENTS = \
 	src/activation/destinations.sql \
 	src/activation/outbox.sql \
 	src/activation/delivery.sql \
-	src/scoring/scoring.sql
+	src/scoring/scoring.sql \
+	src/scoring/score_models.sql \
+	src/scoring/score_fit.sql \
+	src/scoring/score_refresh.sql
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -61,7 +64,10 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/activation/destinations.sql \
 	src/activation/outbox.sql \
 	src/activation/delivery.sql \
-	src/scoring/scoring.sql
+	src/scoring/scoring.sql \
+	src/scoring/score_models.sql \
+	src/scoring/score_fit.sql \
+	src/scoring/score_refresh.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
@@ -101,6 +107,7 @@ REGRESS = \
 	privacy \
 	activation \
 	scoring \
+	score_models \
 	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)

@@ -6,10 +6,7 @@
  *	  inserts into a table destination's table (whose triggers the owner
  *	  may have written).
  *
- * Both run as a security-restricted operation, as PostgreSQL runs a
- * table owner's index expressions during maintenance: the owner's code
- * cannot SET ROLE back to the worker's user, and the settings it
- * changes are undone afterwards.
+ * Both run as a security-restricted operation (src/core/owner_context.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -32,30 +29,6 @@
 PG_FUNCTION_INFO_V1(cdp_apply_transform);
 PG_FUNCTION_INFO_V1(cdp_insert_as);
 
-typedef struct OwnerContext
-{
-	Oid			saved_user;
-	int			saved_sec_context;
-	int			guc_nest_level;
-} OwnerContext;
-
-static void
-become_owner(Oid owner, OwnerContext *cxt)
-{
-	GetUserIdAndSecContext(&cxt->saved_user, &cxt->saved_sec_context);
-	SetUserIdAndSecContext(owner, cxt->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	cxt->guc_nest_level = NewGUCNestLevel();
-}
-
-/* Back to the caller (an error gets there by the (sub)transaction's abort). */
-static void
-back_from_owner(const OwnerContext *cxt)
-{
-	AtEOXact_GUC(false, cxt->guc_nest_level);
-	SetUserIdAndSecContext(cxt->saved_user, cxt->saved_sec_context);
-}
-
 /*
  * cdp.apply_transform(transform, owner, item): the transform's result for
  * item, called as owner (who must still be allowed to execute it).
@@ -65,7 +38,7 @@ cdp_apply_transform(PG_FUNCTION_ARGS)
 {
 	Oid			transform = PG_GETARG_OID(0);
 	Oid			owner = PG_GETARG_OID(1);
-	OwnerContext cxt;
+	CdpOwnerContext cxt;
 	LOCAL_FCINFO(call, 1);
 	FmgrInfo	flinfo;
 	Datum		result;
@@ -81,9 +54,9 @@ cdp_apply_transform(PG_FUNCTION_ARGS)
 	call->args[0].value = PG_GETARG_DATUM(2);
 	call->args[0].isnull = false;
 
-	become_owner(owner, &cxt);
+	CdpBecomeOwner(owner, &cxt);
 	result = FunctionCallInvoke(call);
-	back_from_owner(&cxt);
+	CdpBackFromOwner(&cxt);
 	if (call->isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
@@ -105,16 +78,16 @@ cdp_insert_as(PG_FUNCTION_ARGS)
 	char	   *query = psprintf("INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $1)",
 								 table_name, table_name);
 	Oid			argtypes[1] = {JSONBOID};
-	OwnerContext cxt;
+	CdpOwnerContext cxt;
 	uint64		inserted;
 
-	become_owner(owner, &cxt);
+	CdpBecomeOwner(owner, &cxt);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args(query, 1, argtypes, &items, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "inserting into a table destination failed");
 	inserted = SPI_processed;
 	SPI_finish();
-	back_from_owner(&cxt);
+	CdpBackFromOwner(&cxt);
 	PG_RETURN_INT64((int64) inserted);
 }

@@ -169,6 +169,17 @@ extern void CdpAnnounceWork(int work);
 extern int	CdpTakeAnnouncedWork(void);
 
 
+/* owner_context.c: a user's code run with that user's rights. */
+typedef struct CdpOwnerContext
+{
+	Oid			saved_user;
+	int			saved_sec_context;
+	int			guc_nest_level;
+} CdpOwnerContext;
+
+extern void CdpBecomeOwner(Oid owner, CdpOwnerContext *cxt);
+extern void CdpBackFromOwner(const CdpOwnerContext *cxt);
+
 /* digest.c */
 extern void CdpSha256(const void *data, size_t len,
 					  uint8 digest[PG_SHA256_DIGEST_LENGTH]);

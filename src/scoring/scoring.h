@@ -13,6 +13,13 @@
  *						expected purchases
  *	  gamma_gamma.c		Gamma-Gamma spend model: fit, expected value
  *	  logistic.c		L2-regularised logistic regression (IRLS)
+ *	  score_models.sql	models at the level of profiles: purchase history,
+ *						RFM, defining and dropping models
+ *	  score_fit.sql		fitting a model as of a calibration date, with
+ *						held-out diagnostics
+ *	  score_refresh.sql	scores into cdp.profiles.computed, incrementally;
+ *						explaining a score
+ *	  feature_rows.c	a propensity model's feature query, run as its owner
  *
  *-------------------------------------------------------------------------
  */

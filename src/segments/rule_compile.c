@@ -220,7 +220,10 @@ compile_segment_ref(JsonbContainer *obj, const char *path, RuleCompile *rc)
 	return sql;
 }
 
-/* A computed trait's id, which must exist. */
+/*
+ * A computed trait's id, or 0 for a score model's output (kept by the
+ * scores job, not refreshed before a segment); one of them must exist.
+ */
 static int
 computed_trait_id(const char *name, const char *path)
 {
@@ -228,7 +231,9 @@ computed_trait_id(const char *name, const char *path)
 	Datum		arg = CStringGetTextDatum(name);
 	bool		isnull;
 
-	if (SPI_execute_with_args("SELECT c.trait_id FROM cdp.computed_traits c WHERE c.name = $1",
+	if (SPI_execute_with_args("SELECT c.trait_id FROM cdp.computed_traits c WHERE c.name = $1"
+							  " UNION ALL"
+							  " SELECT 0 FROM cdp.score_models m WHERE $1 = ANY (m.outputs)",
 							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading cdp.computed_traits failed");
 	if (SPI_processed == 0)
@@ -236,7 +241,7 @@ computed_trait_id(const char *name, const char *path)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("computed trait \"%.64s\" does not exist", name),
 				 errdetail("At %s.", path),
-				 errhint("Create it with cdp.create_computed_trait().")));
+				 errhint("Create it with cdp.create_computed_trait(), or a score model with this output.")));
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -350,10 +355,13 @@ compile_kind(JsonbContainer *node, const char *path, RuleCompile *rc)
 
 		CdpRuleCheckKeys(node, (const char *const[]) {kind, "op", "value", NULL}, path);
 		if (kind[0] == 'c')
-			rc->computed_ids = list_append_unique_int(rc->computed_ids,
-													  computed_trait_id(CdpRuleString(CdpRuleField(node, kind),
-																					  path, kind),
-																		path));
+		{
+			int			trait_id = computed_trait_id(CdpRuleString(CdpRuleField(node, kind), path, kind),
+													 path);
+
+			if (trait_id != 0)
+				rc->computed_ids = list_append_unique_int(rc->computed_ids, trait_id);
+		}
 		return definite(row_condition(CdpRuleValueCondition(CdpRuleSubject(column, CdpRuleField(node, kind),
 																		   path, kind),
 															node, path, true, rc)));

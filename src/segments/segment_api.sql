@@ -178,6 +178,10 @@ BEGIN
         RAISE EXCEPTION 'computed trait "%" already exists', left($1, 64)
             USING ERRCODE = 'duplicate_object', HINT = 'Drop it first with cdp.drop_computed_trait().';
     END IF;
+    IF EXISTS (SELECT 1 FROM cdp.score_models m WHERE $1 = ANY (m.outputs)) THEN
+        RAISE EXCEPTION 'the computed key "%" is already kept by a score model', left($1, 64)
+            USING ERRCODE = 'duplicate_object';
+    END IF;
     c := cdp.compile_computed_trait($2);
     PERFORM cdp.check_segment_sql(format('(%s) IS NOT NULL', c.value),
                                   format('p.profile_id IN (SELECT v.profile_id FROM (%s) v(profile_id, value))',

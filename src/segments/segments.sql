@@ -117,6 +117,32 @@ COMMENT ON TABLE cdp.computed_traits IS
 SELECT pg_catalog.pg_extension_config_dump('cdp.computed_traits', '');
 SELECT pg_catalog.pg_extension_config_dump('cdp.computed_traits_trait_id_seq', '');
 
+-- Predictive models whose scores are kept in cdp.profiles.computed, like
+-- computed traits (their functions: src/scoring/score_models.sql).
+CREATE TABLE cdp.score_models (
+    model_id            serial PRIMARY KEY,
+    name                text NOT NULL UNIQUE,
+    kind                text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['purchase', 'propensity'])),
+    spec                jsonb NOT NULL,
+    outputs             text[] NOT NULL,
+    owner               regrole NOT NULL DEFAULT CURRENT_USER::regrole,
+    fitted              jsonb,
+    fitted_at           timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    refreshed_snapshot  pg_snapshot,
+    refreshed_xid       xid8,
+    refreshed_seq       bigint,
+    refreshed_at        timestamptz,
+    evaluated_at        timestamptz,
+    CONSTRAINT score_models_name_check
+        CHECK (pg_catalog.length(name) OPERATOR(pg_catalog.<=) 128 AND name OPERATOR(pg_catalog.~) '^[^[:cntrl:]]+$')
+);
+COMMENT ON TABLE cdp.score_models IS
+    'predictive models (cdp.create_purchase_model, cdp.create_propensity_model), their last fit, and the keys of cdp.profiles.computed their scores are kept in';
+COMMENT ON COLUMN cdp.score_models.owner IS 'whose rights a propensity model''s feature query runs with';
+SELECT pg_catalog.pg_extension_config_dump('cdp.score_models', '');
+SELECT pg_catalog.pg_extension_config_dump('cdp.score_models_model_id_seq', '');
+
 CREATE TABLE cdp.segments (
     segment_id          serial PRIMARY KEY,
     name                text NOT NULL UNIQUE,
@@ -225,14 +251,15 @@ CREATE FUNCTION cdp.hold_stitching() RETURNS void
     AS 'MODULE_PATHNAME', 'cdp_hold_stitching';
 REVOKE ALL ON FUNCTION cdp.hold_stitching() FROM PUBLIC;
 
--- Whether anything reads cdp.profile_changes: an incremental segment or a
--- computed trait.  Until then nothing is logged.
+-- Whether anything reads cdp.profile_changes: an incremental segment, a
+-- computed trait or a fitted score model.  Until then nothing is logged.
 CREATE FUNCTION cdp.profile_changes_wanted() RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (SELECT 1 FROM cdp.segments s WHERE s.incremental)
         OR EXISTS (SELECT 1 FROM cdp.computed_traits)
+        OR EXISTS (SELECT 1 FROM cdp.score_models m WHERE m.fitted IS NOT NULL)
 $$;
 REVOKE ALL ON FUNCTION cdp.profile_changes_wanted() FROM PUBLIC;
 

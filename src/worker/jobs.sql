@@ -10,6 +10,8 @@
 --   matches          matching models marked for automatic linking, when
 --                    profiles changed since their last run (cdp.link_matches)
 --   computed_traits  every computed trait with changed or due profiles
+--   scores           every fitted score model with changed profiles, or a
+--                    new day (cdp.score_model_id)
 --   segments         every real-time segment with changed or due profiles
 --   retention        cdp.apply_retention() every cdp.retention_interval
 --
@@ -39,7 +41,7 @@ CREATE FUNCTION cdp.worker_job_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'segments', 'retention']
+    SELECT ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'retention']
 $$;
 REVOKE ALL ON FUNCTION cdp.worker_job_names() FROM PUBLIC;
 
@@ -59,7 +61,7 @@ CREATE TABLE cdp.worker_jobs (
     last_error_at       timestamptz,
     retry_at            timestamptz,
     CONSTRAINT worker_jobs_job_check CHECK (job OPERATOR(pg_catalog.=) ANY
-        (ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'segments', 'retention']))
+        (ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'retention']))
 );
 COMMENT ON TABLE cdp.worker_jobs IS
     'per background job: its runs (that had work), batches, items done, errors and backoff (cdp.run_pending())';
@@ -99,7 +101,7 @@ CREATE TABLE cdp.worker_set_aside (
 COMMENT ON TABLE cdp.worker_set_aside IS
     'poison items the background jobs gave up on: no longer tried until cdp.retry_set_aside(job, item)';
 COMMENT ON COLUMN cdp.worker_set_aside.item IS
-    'stitch: the event id; profiles: the profile id; computed_traits, segments, matches: the name';
+    'stitch: the event id; profiles: the profile id; computed_traits, scores, segments, matches: the name';
 SELECT pg_catalog.pg_extension_config_dump('cdp.worker_set_aside', '');
 
 CREATE TABLE cdp.match_auto (
@@ -269,6 +271,18 @@ AS $$
      WHERE (jobs IS NULL OR 'computed_traits' = ANY (jobs))
        AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x
                         WHERE x.job = 'computed_traits' AND x.item = c.name)
+    UNION ALL
+    SELECT 'scores', m.name, m.model_id, w.pending + d.due::integer,
+           CASE WHEN d.due THEN least(w.oldest, cdp.score_day(cdp.segment_now())::timestamp AT TIME ZONE 'UTC')
+                ELSE w.oldest END
+      FROM cdp.score_models m
+     CROSS JOIN LATERAL cdp.worker_target_pending('score', m.model_id, m.refreshed_snapshot,
+                                                  m.refreshed_xid, m.refreshed_seq, m.fitted_at) w
+     CROSS JOIN LATERAL (SELECT m.refreshed_snapshot IS NOT NULL
+                                AND cdp.score_day(m.evaluated_at) < cdp.score_day(cdp.segment_now()) AS due) d
+     WHERE (jobs IS NULL OR 'scores' = ANY (jobs))
+       AND m.fitted IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x WHERE x.job = 'scores' AND x.item = m.name)
     UNION ALL
     SELECT 'segments', s.name, s.segment_id, w.pending, w.oldest
       FROM cdp.segments s
@@ -604,6 +618,9 @@ BEGIN
         WHEN 'computed_traits' THEN cdp.worker_job_items(job,
             'SELECT to_jsonb(cdp.refresh_computed_trait_id($1, false))',
             'refreshing the computed trait failed', deadline)
+        WHEN 'scores' THEN cdp.worker_job_items(job,
+            'SELECT to_jsonb(cdp.score_model_id($1, false))',
+            'scoring the profiles with the model failed', deadline)
         WHEN 'segments' THEN cdp.worker_job_items(job,
             'SELECT to_jsonb(r) FROM cdp.refresh_segment_id($1, false, false) r',
             'refreshing the segment failed', deadline)
@@ -637,7 +654,7 @@ BEGIN
     IF NOT coalesce(jobs <@ cdp.worker_job_names() AND array_position(jobs, NULL) IS NULL, true) THEN
         RAISE EXCEPTION 'jobs must name jobs of cdp.worker_job_lag()'
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The jobs: stitch, profiles, matches, computed_traits, segments, retention.';
+                  HINT = 'The jobs: stitch, profiles, matches, computed_traits, scores, segments, retention.';
     END IF;
     -- This month's and the next month's partitions of cdp.events, made
     -- ahead.  Made by an ingestion, a month's partition is attached while

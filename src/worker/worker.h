@@ -9,7 +9,7 @@
  *	  every cdp.naptime.
  *
  *	  jobs.sql				cdp.run_pending() and its jobs (stitch,
- *							profiles, matches, computed_traits, segments,
+ *							profiles, matches, computed_traits, scores, segments,
  *							retention), their bookkeeping (cdp.worker_jobs),
  *							poison items (cdp.worker_set_aside) and lag
  *							(cdp.worker_job_lag())

@@ -112,7 +112,7 @@ ok(gold_right('w1', 2000), 'the real-time segment is kept right');
 is($node->safe_psql('w1', "SELECT string_agg(kind, ',' ORDER BY kind) FROM cdp.worker_processes() WHERE process = 'worker' AND runs > 0 AND failures = 0"),
 	'delivery,jobs,stitch', 'the stitch, jobs and delivery workers ran without failing');
 is($node->safe_psql('w1', "SELECT string_agg(job || ':' || (worker_state IS NOT NULL), ',' ORDER BY job) FROM cdp.worker_status"),
-	'computed_traits:true,matches:true,profiles:true,retention:true,segments:true,stitch:true',
+	'computed_traits:true,matches:true,profiles:true,retention:true,scores:true,segments:true,stitch:true',
 	'each job shows the worker that runs it');
 
 # 2. kill -9 of the worker in the middle of its batches: the server
