@@ -196,6 +196,38 @@ SELECT jobname, schedule, command FROM cron.job WHERE jobid = :cron_job_id;
 RESET cdp.segment_now;
 
 \echo
+\echo '== Predictive scores, fitted in C: BG/NBD and Gamma-Gamma lifetime value and RFM from the purchases,'
+\echo '   and a churn model (no order in the next 30 days) by logistic regression, judged on held-out people'
+SET cdp.segment_now = '2026-11-01T00:00:00Z';
+SELECT cdp.create_purchase_model('purchases') AS purchase_model,
+       cdp.create_propensity_model('churn_risk',
+         $q$SELECT profile_id, ARRAY[frequency, t - recency, t, ln(1 + monetary)] FROM cdp.purchase_summary($1)$q$,
+         '{"event": "Order Completed", "within": "30 days", "occurs": false}',
+         feature_names => ARRAY['repeat_days', 'days_since_last', 'days_since_first', 'log_mean_repeat_spend'])
+         AS churn_model;
+SELECT f->'customers' AS customers, f->'repeat_customers' AS repeat_customers,
+       round((f->'bgnbd'->>'r')::numeric, 3) AS r, round((f->'bgnbd'->>'alpha')::numeric, 2) AS alpha,
+       round((f->'bgnbd'->>'a')::numeric, 3) AS a, round((f->'bgnbd'->>'b')::numeric, 3) AS b,
+       f->'bgnbd'->'converged' AS converged
+  FROM cdp.fit_score_model('purchases') f;
+SELECT f->'calibration_end' AS cutoff, f->'training'->'profiles' AS trained_on,
+       f->'holdout'->'profiles' AS held_out, f->'holdout'->'auc' AS auc, f->'holdout'->'brier' AS brier
+  FROM cdp.fit_score_model('churn_risk') f;
+SELECT cdp.score_profiles('purchases') AS scored, cdp.score_profiles('churn_risk') AS churn_scored;
+\echo '   ... RFM segments, and the customers worth most over the next year (kept in profiles.computed):'
+SELECT computed->>'rfm_segment' AS rfm_segment, count(*) AS customers
+  FROM cdp.profiles WHERE computed ? 'rfm_segment' GROUP BY 1 ORDER BY 2 DESC;
+SELECT profile_id, traits->>'firstName' AS first_name, computed->'p_alive' AS p_alive,
+       computed->'clv_365d' AS clv_365d, computed->'rfm_segment' AS rfm, computed->'churn_risk' AS churn_risk
+  FROM cdp.profiles WHERE computed ? 'clv_365d'
+ ORDER BY (computed->>'clv_365d')::numeric DESC, profile_id LIMIT 5;
+\echo '   ... why the first of them has that churn risk (each feature''s share of the log-odds):'
+SELECT e->'features' AS features, e->'contributions' AS contributions, e->'scores' AS scores
+  FROM cdp.explain_score('churn_risk', (SELECT profile_id FROM cdp.profiles WHERE computed ? 'clv_365d'
+                                          ORDER BY (computed->>'clv_365d')::numeric DESC, profile_id LIMIT 1)) e;
+RESET cdp.segment_now;
+
+\echo
 \echo '== Consent at work: row security shows each application only the people who agreed'
 \echo '   (the CRM import says who opted in to e-mail; the web banner sends categoryPreferences)'
 SELECT count(cdp.set_consent(profile_id, 'email_marketing', (traits->>'marketing_opt_in')::boolean, 'crm import'))
