@@ -21,6 +21,9 @@ SELECT cdp.ingest_batch('cdnow', (SELECT jsonb_agg(jsonb_build_object(
            'properties', jsonb_build_object('revenue', f[5]::numeric)))
          FROM (SELECT row_number() OVER () AS n, regexp_split_to_array(btrim(rtrim(line, E'\r')), '\s+') AS f
                  FROM raw_lines) s)) AS ingested;
+CREATE TEMP TABLE raw_lines_revenue AS
+SELECT f[2]::int AS customer, to_date(f[3], 'YYYYMMDD') AS day, f[5]::numeric AS revenue
+  FROM (SELECT regexp_split_to_array(btrim(rtrim(line, E'\r')), '\s+') AS f FROM raw_lines) s;
 CREATE FUNCTION pg_temp.profile_of(customer int) RETURNS bigint LANGUAGE sql
     RETURN (SELECT i.profile_id FROM cdp.identities i WHERE cdp.ident_value(i.ident) = 'cdnow-' || customer);
 
@@ -155,6 +158,38 @@ SET ROLE cdp_analyst;
 SELECT cdp.fit_score_model('leak');
 SELECT cdp.create_purchase_model('mine');
 RESET ROLE;
+
+-- Edge cases: a customer whose first purchase is today (t = 0), a
+-- purchase without revenue (it counts, its revenue does not), a single
+-- customer, a constant feature, a calibration end after today.
+SET cdp.segment_now = '1998-07-01T00:00:00Z';
+SELECT cdp.ingest_batch('cdnow', '[
+  {"type": "track", "event": "Order Completed", "userId": "today-1", "messageId": "today-1",
+   "timestamp": "1998-07-01T08:00:00Z", "properties": {"revenue": 12}},
+  {"type": "track", "event": "Order Completed", "userId": "cdnow-2", "messageId": "norevenue-1",
+   "timestamp": "1998-06-30T08:00:00Z", "properties": {"coupon": "x"}},
+  {"type": "track", "event": "Solo", "userId": "solo-1", "messageId": "solo-1", "timestamp": "1998-01-01T08:00:00Z"},
+  {"type": "track", "event": "Solo", "userId": "solo-1", "messageId": "solo-2", "timestamp": "1998-02-01T08:00:00Z"},
+  {"type": "track", "event": "Solo", "userId": "solo-1", "messageId": "solo-3", "timestamp": "1998-05-01T08:00:00Z"}]')
+  AS ingested;
+SELECT cdp.create_purchase_model('edge', prefix => 'edge_') > 0 AS created;
+SELECT (cdp.fit_score_model('edge', '1998-06-30')->'customers') AS customers;
+SELECT cdp.score_profiles('edge') > 0 AS scored;
+SELECT computed->'edge_p_alive' AS p_alive, computed->'edge_expected_purchases_365d' AS expected,
+       computed->'edge_rfm_recency' AS rfm_recency
+  FROM cdp.profiles WHERE profile_id = cdp.resolve('user_id:today-1');
+SELECT e->'inputs'->'purchase_days' AS purchase_days, e->'inputs'->'revenue' AS revenue,
+       (SELECT sum(revenue) FROM raw_lines_revenue WHERE customer = 2) AS revenue_before
+  FROM cdp.explain_score('edge', cdp.resolve('user_id:cdnow-2')) e;
+SELECT cdp.create_purchase_model('solo', 'Solo', prefix => 'solo_') > 0 AS created;
+SELECT f->'customers' AS customers, (f->'bgnbd'->>'r')::float8 > 0 AS finite, f ? 'gamma_gamma' AS spend_model
+  FROM cdp.fit_score_model('solo', '1998-06-30') f;
+SELECT cdp.fit_score_model('edge', '1998-07-02');
+SELECT cdp.create_propensity_model('constant', 'SELECT profile_id, ARRAY[1.0::float8] FROM cdp.purchase_summary($1)',
+                                   '{"event": "Order Completed", "within": "90 days"}') > 0 AS created;
+\set VERBOSITY terse
+SELECT cdp.fit_score_model('constant', '1998-03-31');
+\set VERBOSITY default
 
 -- Data nobody tuned anything to: 3,000 customers drawn from BG/NBD and
 -- Gamma-Gamma with known parameters (test/gen/purchases.sql), a year of

@@ -86,6 +86,12 @@ SELECT cdp.bgnbd_fit(NULL::float8, recency, t) IS NULL AS null_rows_skipped FROM
 SELECT cdp.bgnbd_fit(-1, 0, 1);
 SELECT cdp.bgnbd_fit(1, 5, 2);
 SELECT cdp.bgnbd_fit(1, 1, 0);
+-- t = 0 is a customer acquired just now (frequency 0): alive, and the
+-- expectation is the limit of t -> 0.
+SELECT cdp.bgnbd_p_alive(m, 0, 0, 0) AS acquired_now_alive,
+       round(cdp.bgnbd_expected_purchases(m, 52, 0, 0, 0)::numeric, 6)
+         = round(cdp.bgnbd_expected_purchases(m, 52, 0, 0, 1e-9)::numeric, 6) AS continuous
+  FROM (SELECT '{"r": 0.2426, "alpha": 4.414, "a": 0.793, "b": 2.426}'::jsonb AS m) s;
 SELECT cdp.bgnbd_fit(1, 'NaN', 2);
 SELECT cdp.gamma_gamma_fit(2, 0);
 SELECT cdp.bgnbd_p_alive('{"r": 1}', 1, 1, 2);

@@ -53,10 +53,11 @@ check_customer(double x, double t_x, double T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("frequency must not be negative")));
-	if (!(T > 0))
+	/* t = 0: acquired just now; the model holds (no repeat purchase yet) */
+	if (!(T > 0) && !(T == 0 && x == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t (the time a customer was observed) must be positive")));
+				 errmsg("t (the time a customer was observed) must be positive, or 0 with frequency 0")));
 	if (t_x < 0 || t_x > T)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -213,6 +213,12 @@ BEGIN
             WHEN 'purchase' THEN cdp.score_day(cdp.segment_now())
             ELSE cdp.score_day(cdp.segment_now() - (m.spec->'label'->>'within')::interval) - 1 END;
     END IF;
+    IF calibration_end > cdp.score_day(cdp.segment_now()) THEN
+        RAISE EXCEPTION 'the calibration end % is after today (%)', to_char(calibration_end, 'YYYY-MM-DD'),
+                        to_char(cdp.score_day(cdp.segment_now()), 'YYYY-MM-DD')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Today is the day (UTC) of cdp.segment_now(): the days after it have no data yet.';
+    END IF;
     result := CASE m.kind WHEN 'purchase' THEN cdp.fit_purchase_model(m, calibration_end)
                           ELSE cdp.fit_propensity_model(m, calibration_end) END;
     -- The first fitted model starts the log of changed profiles.
