@@ -185,6 +185,16 @@ SELECT cdp.create_purchase_model('solo', 'Solo', prefix => 'solo_') > 0 AS creat
 SELECT f->'customers' AS customers, (f->'bgnbd'->>'r')::float8 > 0 AS finite, f ? 'gamma_gamma' AS spend_model
   FROM cdp.fit_score_model('solo', '1998-06-30') f;
 SELECT cdp.fit_score_model('edge', '1998-07-02');
+-- Features with a NULL or NaN: that profile is left out and has no score.
+SELECT cdp.create_propensity_model('gaps',
+    $q$SELECT profile_id, ARRAY[CASE WHEN frequency = 1 THEN 'NaN' WHEN frequency = 2 THEN NULL ELSE t - recency END]
+         FROM cdp.purchase_summary($1)$q$,
+    '{"event": "Order Completed", "within": "90 days", "occurs": false}') > 0 AS created;
+SELECT f->'training'->'profiles' AS trained_on FROM cdp.fit_score_model('gaps', '1998-03-31') f;
+SELECT cdp.score_profiles('gaps') AS scored;
+SELECT count(*) FILTER (WHERE computed ? 'gaps') AS with_score,
+       count(*) FILTER (WHERE computed ? 'gaps' AND s.frequency IN (1, 2)) AS with_score_and_gaps
+  FROM cdp.profiles p LEFT JOIN cdp.purchase_summary('1998-07-01') s USING (profile_id);
 SELECT cdp.create_propensity_model('constant', 'SELECT profile_id, ARRAY[1.0::float8] FROM cdp.purchase_summary($1)',
                                    '{"event": "Order Completed", "within": "90 days"}') > 0 AS created;
 \set VERBOSITY terse

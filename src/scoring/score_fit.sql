@@ -140,7 +140,7 @@ BEGIN
         SELECT f.profile_id, f.x, (h.profile_id IS NOT NULL) = (label->>'occurs')::boolean AS y,
                hashint8(f.profile_id) % 5 = 0 AS held_out
           FROM f LEFT JOIN happened h ON h.profile_id = f.profile_id
-         WHERE f.x IS NOT NULL AND array_position(f.x, NULL) IS NULL),
+         WHERE cdp.usable_features(f.x)),
     model AS (
         SELECT cdp.logistic_fit(l.y, l.x, (m.spec->>'l2')::float8) FILTER (WHERE NOT l.held_out) AS model,
                count(*) FILTER (WHERE NOT l.held_out) AS n, count(*) FILTER (WHERE NOT l.held_out AND l.y) AS positives,

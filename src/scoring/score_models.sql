@@ -243,6 +243,14 @@ CREATE FUNCTION cdp.feature_rows(owner regrole, features text, cutoff date, prof
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'cdp_feature_rows';
 REVOKE ALL ON FUNCTION cdp.feature_rows(regrole, text, date, bigint[]) FROM PUBLIC;
 
+-- Whether a profile's features can be used: no NULL, NaN or infinity.
+-- Profiles whose features cannot are left out of a fit and get no score.
+CREATE FUNCTION cdp.usable_features(x float8[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN x IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM unnest(x) v WHERE v IS NULL OR v IN ('NaN', 'Infinity', '-Infinity'));
+REVOKE ALL ON FUNCTION cdp.usable_features(float8[]) FROM PUBLIC;
+
 CREATE FUNCTION cdp.drop_score_model(name text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp

@@ -52,7 +52,7 @@ $$;
 REVOKE ALL ON FUNCTION cdp.purchase_scores(cdp.score_models, date, bigint[]) FROM PUBLIC;
 
 -- The score of a propensity model for profiles (NULL: everyone its
--- feature query returns) as of a day.
+-- feature query returns with usable features) as of a day.
 CREATE FUNCTION cdp.propensity_scores(m cdp.score_models, as_of date, profile_ids bigint[])
     RETURNS TABLE (profile_id bigint, scores jsonb)
 LANGUAGE sql VOLATILE
@@ -62,6 +62,7 @@ AS $$
            jsonb_strip_nulls(jsonb_build_object(
                m.outputs[1], round(cdp.logistic_predict(m.fitted->'model', f.x)::numeric, 6)))
       FROM cdp.feature_rows(m.owner, m.spec->>'features', as_of, profile_ids) f
+     WHERE cdp.usable_features(f.x)
 $$;
 REVOKE ALL ON FUNCTION cdp.propensity_scores(cdp.score_models, date, bigint[]) FROM PUBLIC;
 
