@@ -124,6 +124,7 @@ ISOLATION = \
 	ingest_same_batch \
 	ingest_same_message \
 	outbox_connect \
+	score_ingest \
 	partition_create \
 	segment_create \
 	segment_refresh \
