@@ -38,7 +38,16 @@ CdpFitModel(FunctionCallInfo fcinfo, const CdpLikelihoodModel *model)
 	obs = CdpObservationsCollapsed(obs);
 	min = CdpMinimize(model->negative_log_likelihood, obs, model->nparams, model->starts,
 					  model->nstarts, theta);
-	if (!min.converged)
+	for (int i = 0; i < model->nparams && min.at_edge; i++)
+		if (fabs(theta[i]) > CDP_MAX_LOG_PARAM - 1)
+		{
+			ereport(WARNING,
+					(errmsg("the data do not determine %s's parameter %s", model->aggname, model->names[i]),
+					 errdetail("It ran to the edge of its range (e^%+.0f); the fit is that limit, and \"converged\" is false.",
+							   theta[i] > 0 ? CDP_MAX_LOG_PARAM : -CDP_MAX_LOG_PARAM)));
+			min.converged = false;
+		}
+	if (!min.converged && !min.at_edge)
 		ereport(WARNING,
 				(errmsg("%s did not converge", model->aggname),
 				 errdetail("The parameters returned are the best found; \"converged\" is false.")));

@@ -37,11 +37,14 @@ extern CdpObservations *CdpObservationsCollapsed(const CdpObservations *obs);
 /* nelder_mead.c */
 typedef double (*CdpObjective) (const double *theta, void *arg);
 
+#define CDP_MAX_LOG_PARAM	15.0	/* parameters stay within e^-15 .. e^15 */
+
 typedef struct CdpMinimum
 {
 	double		value;			/* the objective there */
 	int			iterations;		/* over every start and restart */
 	bool		converged;
+	bool		at_edge;		/* a parameter stopped at the wall */
 } CdpMinimum;
 
 extern CdpMinimum CdpMinimize(CdpObjective f, void *arg, int k, const double *starts,
