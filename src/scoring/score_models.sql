@@ -24,14 +24,21 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
     WITH purchases AS (
-        SELECT i.profile_id, cdp.score_day(e.occurred_at) AS day,
+        SELECT e.profile_id, cdp.score_day(e.occurred_at) AS day,
                sum(CASE WHEN jsonb_typeof(e.payload->'properties'->revenue_property) = 'number'
                         THEN (e.payload->'properties'->>revenue_property)::float8 END) AS revenue
-          FROM cdp.events e
-          JOIN cdp.identities i ON i.ident = e.anchor
-         WHERE e.type = 'track' AND e.event = purchase_history.event
-           AND e.occurred_at < (until + 1)::timestamp AT TIME ZONE 'UTC'
-           AND (profile_ids IS NULL OR i.profile_id = ANY (profile_ids))
+          FROM (SELECT i.profile_id, e.occurred_at, e.payload
+                  FROM cdp.events e JOIN cdp.identities i ON i.ident = e.anchor
+                 WHERE profile_ids IS NULL
+                   AND e.type = 'track' AND e.event = purchase_history.event
+                   AND e.occurred_at < (until + 1)::timestamp AT TIME ZONE 'UTC'
+                UNION ALL
+                -- a few profiles: from their identifiers to their events
+                SELECT i.profile_id, e.occurred_at, e.payload
+                  FROM cdp.identities i JOIN cdp.events e ON e.anchor = i.ident
+                 WHERE i.profile_id = ANY (profile_ids)
+                   AND e.type = 'track' AND e.event = purchase_history.event
+                   AND e.occurred_at < (until + 1)::timestamp AT TIME ZONE 'UTC') e
          GROUP BY 1, 2),
     firsts AS (
         SELECT p.profile_id, min(p.day) AS first_day FROM purchases p GROUP BY 1)

@@ -89,7 +89,7 @@ BEGIN
     PERFORM cdp.require_fitted(m, m.name);
     snap := cdp.refresh_snapshot();
     seen := cdp.own_changes_seen();
-    candidates := cdp.refresh_candidates('score', target,
+    candidates := cdp.refresh_candidates(m.kind, target,
                                          full_refresh OR cdp.score_day(eval_at) IS DISTINCT FROM cdp.score_day(m.evaluated_at),
                                          m.refreshed_snapshot, m.refreshed_xid, m.refreshed_seq, m.evaluated_at, eval_at);
     IF candidates IS NULL THEN

@@ -43,8 +43,9 @@ REVOKE ALL ON FUNCTION cdp.own_changes_seen() FROM PUBLIC;
 -- since when each has waited: logged by transactions its last refresh
 -- could not see (its own transaction's rows only from after the refresh:
 -- seq beyond seen_seq), for a computed trait only changes to events; and
--- those due by time.  Score models (kind 'score') read every change: a
--- feature query may read traits.
+-- those due by time.  Score models pass their kind: a purchase model
+-- reads only changes to events, a propensity model every change (its
+-- feature query may read traits).
 CREATE FUNCTION cdp.profiles_unseen(since pg_snapshot, seen_xid xid8, seen_seq bigint,
                                     kind text, target integer, due_by timestamptz)
     RETURNS TABLE (profile_id bigint, waiting_since timestamptz)
@@ -55,7 +56,7 @@ AS $$
      WHERE l.xid >= pg_snapshot_xmin(since)
        AND NOT pg_visible_in_snapshot(l.xid, since)
        AND (seen_xid IS NULL OR l.xid <> seen_xid OR l.seq > coalesce(seen_seq, 0))
-       AND (l.events_changed OR kind <> 'computed')
+       AND (l.events_changed OR kind IN ('segment', 'propensity'))
     UNION ALL
     SELECT r.profile_id, r.recheck_at FROM cdp.profile_rechecks r
      WHERE r.kind = $4 AND r.target_id = $5 AND r.recheck_at <= $6

@@ -276,7 +276,7 @@ AS $$
            CASE WHEN d.due THEN least(w.oldest, cdp.score_day(cdp.segment_now())::timestamp AT TIME ZONE 'UTC')
                 ELSE w.oldest END
       FROM cdp.score_models m
-     CROSS JOIN LATERAL cdp.worker_target_pending('score', m.model_id, m.refreshed_snapshot,
+     CROSS JOIN LATERAL cdp.worker_target_pending(m.kind, m.model_id, m.refreshed_snapshot,
                                                   m.refreshed_xid, m.refreshed_seq, m.fitted_at) w
      CROSS JOIN LATERAL (SELECT m.refreshed_snapshot IS NOT NULL
                                 AND cdp.score_day(m.evaluated_at) < cdp.score_day(cdp.segment_now()) AS due) d
