@@ -173,6 +173,32 @@ for (my $try = 0; $try < 30 && !$dropped; $try++)
 ok($dropped, 'DROP DATABASE while the worker runs');
 ingest('w1', 91001, 92000);
 ok($node->poll_query_until('w1', 'SELECT count(*) = 0 FROM cdp.stitch_queue'), 'w1 is still served');
+
+# 7. Scores are kept by the worker: a fitted purchase model's scores
+# appear with nobody calling a function, and follow a new purchase.
+# Purchases are dated from the clock, so the test holds on any date.
+sub purchase
+{
+	my ($id, $days_ago) = @_;
+	$node->safe_psql('w1', qq{
+		SELECT cdp.ingest('web', jsonb_build_object('type', 'track', 'event', 'Worker Purchase',
+			'userId', 'buyer-' || ($id % 3), 'messageId', 'buy-$id',
+			'timestamp', to_char((now() - interval '$days_ago days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+			'properties', jsonb_build_object('revenue', 10 + $id)))});
+}
+purchase($_, 200 - 20 * $_) for 0 .. 8;
+$node->safe_psql('w1', q{
+	SELECT cdp.create_purchase_model('worker_buy', 'Worker Purchase', prefix => 'wb_');
+	SELECT cdp.fit_score_model('worker_buy') IS NOT NULL});
+ok($node->poll_query_until('w1', q{SELECT count(*) = 3 FROM cdp.profiles WHERE computed ? 'wb_p_alive'}),
+	'the worker scored the three buyers');
+my $before = $node->safe_psql('w1', q{
+	SELECT computed->>'wb_expected_purchases_365d' FROM cdp.profiles WHERE profile_id = cdp.resolve('user_id:buyer-1')});
+purchase(10, 1);
+ok($node->poll_query_until('w1', qq{
+	SELECT computed->>'wb_expected_purchases_365d' <> '$before' FROM cdp.profiles
+	 WHERE profile_id = cdp.resolve('user_id:buyer-1')}), 'a new purchase is scored');
+
 ok(!$node->log_contains(qr/server process .* was terminated by signal 11/), 'no process crashed');
 
 $node->stop;
