@@ -185,6 +185,10 @@ SELECT cdp.create_purchase_model('solo', 'Solo', prefix => 'solo_') > 0 AS creat
 SELECT f->'customers' AS customers, (f->'bgnbd'->>'r')::float8 > 0 AS finite, f ? 'gamma_gamma' AS spend_model
   FROM cdp.fit_score_model('solo', '1998-06-30') f;
 SELECT cdp.fit_score_model('edge', '1998-07-02');
+-- A calibration end long after the data: fitted, with a warning.
+SET cdp.segment_now = '2001-01-01T00:00:00Z';
+SELECT f->'customers' AS customers FROM cdp.fit_score_model('solo', '2000-12-31') f;
+SET cdp.segment_now = '1998-07-01T00:00:00Z';
 -- Features with a NULL or NaN: that profile is left out and has no score.
 SELECT cdp.create_propensity_model('gaps',
     $q$SELECT profile_id, ARRAY[CASE WHEN frequency = 1 THEN 'NaN' WHEN frequency = 2 THEN NULL ELSE t - recency END]

@@ -55,13 +55,19 @@ BEGIN
            cdp.gamma_gamma_fit(s.f, s.zbar) FILTER (WHERE s.zbar > 0) AS gamma_gamma,
            percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.recency_days) AS recency_cuts,
            percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.days) AS frequency_cuts,
-           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.revenue) AS monetary_cuts
+           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.revenue) AS monetary_cuts,
+           min(s.recency_days) AS quiet_days
       INTO fit FROM s;
     IF fit.bgnbd IS NULL THEN
         RAISE EXCEPTION 'no purchases before the calibration end to fit model "%" on', left(m.name, 64)
             USING ERRCODE = 'no_data_found',
                   HINT = format('The model counts track events named %s on or before %s (UTC).',
                                 spec->'event', to_char(calibration_end, 'YYYY-MM-DD'));
+    END IF;
+    IF fit.quiet_days > 30 THEN
+        RAISE WARNING 'the last purchase is % days before the calibration end of model "%"', fit.quiet_days,
+                      left(m.name, 64)
+            USING DETAIL = 'Everyone looks inactive: if the data end earlier, calibrate at their end.';
     END IF;
     IF NOT (fit.bgnbd->>'converged')::boolean THEN
         RAISE WARNING 'the BG/NBD fit of model "%" did not converge', left(m.name, 64);
