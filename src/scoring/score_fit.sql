@@ -46,7 +46,7 @@ BEGIN
     WITH h AS MATERIALIZED (
         SELECT * FROM cdp.purchase_history(calibration_end, spec->>'event', spec->>'revenue_property', NULL)),
     s AS (
-        SELECT (h.days - 1)::float8 AS f, (h.last_day - h.first_day)::float8 AS r,
+        SELECT h.profile_id, (h.days - 1)::float8 AS f, (h.last_day - h.first_day)::float8 AS r,
                (calibration_end - h.first_day)::float8 AS t, h.repeat_revenue AS zbar,
                (calibration_end - h.last_day)::float8 AS recency_days, h.days::float8 AS days, h.revenue
           FROM h)
@@ -56,7 +56,8 @@ BEGIN
            percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.recency_days) AS recency_cuts,
            percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.days) AS frequency_cuts,
            percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.revenue) AS monetary_cuts,
-           min(s.recency_days) AS quiet_days
+           min(s.recency_days) AS quiet_days,
+           array_agg(s.profile_id) AS ids, array_agg(s.f) AS fs, array_agg(s.r) AS rs, array_agg(s.t) AS ts
       INTO fit FROM s;
     IF fit.bgnbd IS NULL THEN
         RAISE EXCEPTION 'no purchases before the calibration end to fit model "%" on', left(m.name, 64)
@@ -80,15 +81,19 @@ BEGIN
         gg := NULL;
     END IF;
     IF later > 0 THEN
-        SELECT jsonb_build_object('days', later, 'customers', count(*),
-                                  'predicted', round(sum(cdp.bgnbd_expected_purchases(
-                                      fit.bgnbd, later, c.days - 1, c.last_day - c.first_day,
-                                      calibration_end - c.first_day))::numeric, 2),
-                                  'actual', coalesce(sum(l.days - c.days), 0))
+        -- The calibration's customers as the fit saw them, and the days
+        -- they bought on after it.
+        SELECT jsonb_build_object('days', later, 'customers', cardinality(fit.ids),
+                                  'predicted', round((SELECT sum(cdp.bgnbd_expected_purchases(fit.bgnbd, later, c.f,
+                                                                                              c.r, c.t))
+                                                        FROM unnest(fit.fs, fit.rs, fit.ts) c(f, r, t))::numeric, 2),
+                                  'actual', count(DISTINCT (i.profile_id, cdp.score_day(e.occurred_at))))
           INTO holdout
-          FROM cdp.purchase_history(calibration_end, spec->>'event', spec->>'revenue_property', NULL) c
-          LEFT JOIN cdp.purchase_history(calibration_end + later, spec->>'event', spec->>'revenue_property', NULL) l
-            ON l.profile_id = c.profile_id;
+          FROM cdp.events e JOIN cdp.identities i ON i.ident OPERATOR(cdp.=) e.anchor
+         WHERE e.type = 'track' AND e.event = spec->>'event'
+           AND e.occurred_at >= (calibration_end + 1)::timestamp AT TIME ZONE 'UTC'
+           AND e.occurred_at < (calibration_end + 1 + later)::timestamp AT TIME ZONE 'UTC'
+           AND i.profile_id = ANY (fit.ids);
     END IF;
     RETURN jsonb_strip_nulls(jsonb_build_object(
         'calibration_end', calibration_end, 'customers', fit.customers, 'repeat_customers', fit.repeat_customers,
