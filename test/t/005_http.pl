@@ -119,16 +119,19 @@ is(post('/v1/batch', ('[' x 100000) . (']' x 100000), '-u', "$key:"), '400 {"err
 	'deeply nested JSON: 400');
 is(post('/v1/nope', '{}'), '404 {"error": "no such endpoint"}', 'an unknown path: 404');
 
-# Slow clients: 100 connections that send half a request and wait hold
-# nobody else up.
+# Slow clients: 60 connections that send half a request and wait hold
+# nobody else up.  They stay under cdp.http_client_connections (64 per
+# client address per worker) however the kernel spreads them over the
+# workers: 100 passed it whenever more than 63 landed on the worker that
+# then got the request below, which was refused (a flaky failure).
 my @slow;
-for (1 .. 100)
+for (1 .. 60)
 {
 	my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp') or last;
 	print $socket "POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n[";
 	push @slow, $socket;
 }
-is(scalar(@slow), 100, '100 slow clients connected');
+is(scalar(@slow), 60, '60 slow clients connected');
 is(post('/v1/i', '{"userId": "u8", "messageId": "m8", "timestamp": "2026-11-01T00:00:00Z"}', '-u', "$key:"),
 	'200 {"success": true}', 'the server answers others meanwhile');
 close($_) for @slow;
