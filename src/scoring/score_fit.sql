@@ -43,22 +43,17 @@ DECLARE
     later integer := least((spec->>'horizon_days')::integer,
                            cdp.score_day(cdp.segment_now()) - calibration_end);
 BEGIN
-    WITH h AS MATERIALIZED (
-        SELECT * FROM cdp.purchase_history(calibration_end, spec->>'event', spec->>'revenue_property', NULL)),
-    s AS (
-        SELECT h.profile_id, (h.days - 1)::float8 AS f, (h.last_day - h.first_day)::float8 AS r,
-               (calibration_end - h.first_day)::float8 AS t, h.repeat_revenue AS zbar,
-               (calibration_end - h.last_day)::float8 AS recency_days, h.days::float8 AS days, h.revenue
-          FROM h)
-    SELECT count(*) AS customers, count(*) FILTER (WHERE s.f > 0) AS repeat_customers,
-           cdp.bgnbd_fit(s.f, s.r, s.t) FILTER (WHERE s.t > 0) AS bgnbd,
-           cdp.gamma_gamma_fit(s.f, s.zbar) FILTER (WHERE s.zbar > 0) AS gamma_gamma,
-           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.recency_days) AS recency_cuts,
-           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.days) AS frequency_cuts,
-           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY s.revenue) AS monetary_cuts,
-           min(s.recency_days) AS quiet_days,
-           array_agg(s.profile_id) AS ids, array_agg(s.f) AS fs, array_agg(s.r) AS rs, array_agg(s.t) AS ts
-      INTO fit FROM s;
+    SELECT count(*) AS customers, count(*) FILTER (WHERE h.frequency > 0) AS repeat_customers,
+           cdp.bgnbd_fit(h.frequency, h.recency, h.t) FILTER (WHERE h.t > 0) AS bgnbd,
+           cdp.gamma_gamma_fit(h.frequency, h.monetary) FILTER (WHERE h.monetary > 0) AS gamma_gamma,
+           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY h.days_since_last) AS recency_cuts,
+           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY h.purchase_days) AS frequency_cuts,
+           percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY h.revenue) AS monetary_cuts,
+           min(h.days_since_last) AS quiet_days,
+           array_agg(h.profile_id) AS ids, array_agg(h.frequency) AS fs, array_agg(h.recency) AS rs,
+           array_agg(h.t) AS ts
+      INTO fit
+      FROM cdp.purchase_history(calibration_end, spec->>'event', spec->>'revenue_property', NULL) h;
     IF fit.bgnbd IS NULL THEN
         RAISE EXCEPTION 'no purchases before the calibration end to fit model "%" on', left(m.name, 64)
             USING ERRCODE = 'no_data_found',

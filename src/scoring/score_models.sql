@@ -13,13 +13,17 @@ RETURN (at AT TIME ZONE 'UTC')::date;
 REVOKE ALL ON FUNCTION cdp.score_day(timestamptz) FROM PUBLIC;
 
 -- Per profile, its purchases (track events named event) on or before
--- until (UTC days), one per day however many that day: days of purchase,
--- the first and the last, the total revenue, and the mean of the repeat
--- days' totals (0 without repeat days).  Only profiles among profile_ids
--- unless it is NULL.  cdp.purchase_summary and the purchase models read it.
+-- until (UTC days), one per day however many that day, as the purchase
+-- models read them, in days: frequency (the days of purchase after the
+-- first), recency (from the first to the last), t (from the first to
+-- until), monetary (the mean of the repeat days' totals of the revenue
+-- property; 0 without repeat days), the days since the last, the days of
+-- purchase and the total revenue.  Only profiles among profile_ids unless
+-- it is NULL.  Purchases without the property count, their revenue does
+-- not.
 CREATE FUNCTION cdp.purchase_history(until date, event text, revenue_property text, profile_ids bigint[])
-RETURNS TABLE (profile_id bigint, first_day date, last_day date, days bigint, revenue float8,
-               repeat_revenue float8)
+RETURNS TABLE (profile_id bigint, frequency float8, recency float8, t float8, monetary float8,
+               days_since_last float8, purchase_days float8, revenue float8)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
@@ -42,21 +46,18 @@ AS $$
          GROUP BY 1, 2),
     firsts AS (
         SELECT p.profile_id, min(p.day) AS first_day FROM purchases p GROUP BY 1)
-    SELECT p.profile_id, f.first_day, max(p.day), count(*), coalesce(sum(p.revenue), 0),
-           coalesce(avg(p.revenue) FILTER (WHERE p.day > f.first_day), 0)
+    SELECT p.profile_id, count(*) - 1, max(p.day) - f.first_day, until - f.first_day,
+           coalesce(avg(p.revenue) FILTER (WHERE p.day > f.first_day), 0), until - max(p.day), count(*),
+           coalesce(sum(p.revenue), 0)
       FROM purchases p JOIN firsts f ON f.profile_id = p.profile_id
      GROUP BY p.profile_id, f.first_day
 $$;
 REVOKE ALL ON FUNCTION cdp.purchase_history(date, text, text, bigint[]) FROM PUBLIC;
 
--- What the purchase models read, per profile, from raw events: the
--- purchases on or before calibration_end (cdp.purchase_history);
--- frequency is the days of purchase after the first, recency the time
--- from the first to the last, t from the first to calibration_end, in
--- time_unit (days by default; '7 days' for weeks), and monetary the mean
--- of the repeat days' totals of the revenue property (purchases without
--- it count, their revenue does not; 0 without repeat days).  Profiles
--- with no purchase by then are left out.
+-- What the purchase models read, per profile, from raw events
+-- (cdp.purchase_history up to calibration_end), with recency and t in
+-- time_unit (days by default; '7 days' for weeks).  Profiles with no
+-- purchase by then are left out.
 CREATE FUNCTION cdp.purchase_summary(calibration_end date, event text DEFAULT 'Order Completed',
                                      revenue_property text DEFAULT 'revenue',
                                      time_unit interval DEFAULT '1 day')
@@ -64,10 +65,8 @@ RETURNS TABLE (profile_id bigint, frequency float8, recency float8, t float8, mo
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT h.profile_id, (h.days - 1)::float8,
-           (h.last_day - h.first_day) / (extract(epoch FROM time_unit) / 86400),
-           (calibration_end - h.first_day) / (extract(epoch FROM time_unit) / 86400),
-           h.repeat_revenue
+    SELECT h.profile_id, h.frequency, h.recency / (extract(epoch FROM time_unit) / 86400),
+           h.t / (extract(epoch FROM time_unit) / 86400), h.monetary
       FROM cdp.purchase_history(calibration_end, event, revenue_property, NULL) h
 $$;
 COMMENT ON FUNCTION cdp.purchase_summary(date, text, text, interval) IS

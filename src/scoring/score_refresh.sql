@@ -27,27 +27,26 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.profile_id, jsonb_strip_nulls(jsonb_build_object(
-               m.outputs[1], round(cdp.bgnbd_p_alive(bg, s.f, s.r, s.t)::numeric, 6),
-               m.outputs[2], round(cdp.bgnbd_expected_purchases(bg, horizon, s.f, s.r, s.t)::numeric, 4),
-               m.outputs[3], round(cdp.gamma_gamma_expected_value(gg, s.f, s.zbar)::numeric, 2),
-               m.outputs[4], round(cdp.customer_lifetime_value(bg, gg, s.f, s.r, s.t, s.zbar,
+               m.outputs[1], round(cdp.bgnbd_p_alive(bg, s.frequency, s.recency, s.t)::numeric, 6),
+               m.outputs[2], round(cdp.bgnbd_expected_purchases(bg, horizon, s.frequency, s.recency, s.t)::numeric, 4),
+               m.outputs[3], round(cdp.gamma_gamma_expected_value(gg, s.frequency, s.monetary)::numeric, 2),
+               m.outputs[4], round(cdp.customer_lifetime_value(bg, gg, s.frequency, s.recency, s.t, s.monetary,
                                                                cdp.clv_months(horizon),
                                                                (m.spec->>'monthly_discount')::float8,
                                                                horizon::float8 / cdp.clv_months(horizon))::numeric, 2),
-               m.outputs[5], 6 - cdp.quintile_score(s.recency_days, rfm.r),
-               m.outputs[6], cdp.quintile_score(s.days, rfm.f),
+               m.outputs[5], s.r_score,
+               m.outputs[6], s.f_score,
                m.outputs[7], cdp.quintile_score(s.revenue, rfm.m),
-               m.outputs[8], cdp.rfm_segment(6 - cdp.quintile_score(s.recency_days, rfm.r),
-                                             cdp.quintile_score(s.days, rfm.f))))
-      FROM (SELECT h.profile_id, (h.days - 1)::float8 AS f, (h.last_day - h.first_day)::float8 AS r,
-                   (as_of - h.first_day)::float8 AS t, h.repeat_revenue AS zbar,
-                   (as_of - h.last_day)::float8 AS recency_days, h.days::float8 AS days, h.revenue
-              FROM cdp.purchase_history(as_of, m.spec->>'event', m.spec->>'revenue_property', profile_ids) h) s,
-           (SELECT m.fitted->'bgnbd' AS bg, m.fitted->'gamma_gamma' AS gg,
+               m.outputs[8], cdp.rfm_segment(s.r_score, s.f_score)))
+      FROM (SELECT m.fitted->'bgnbd' AS bg, m.fitted->'gamma_gamma' AS gg,
                    (m.spec->>'horizon_days')::integer AS horizon,
                    ARRAY(SELECT jsonb_array_elements_text(m.fitted->'rfm'->'recency_days'))::float8[] AS r,
                    ARRAY(SELECT jsonb_array_elements_text(m.fitted->'rfm'->'purchase_days'))::float8[] AS f,
-                   ARRAY(SELECT jsonb_array_elements_text(m.fitted->'rfm'->'revenue'))::float8[] AS m) rfm
+                   ARRAY(SELECT jsonb_array_elements_text(m.fitted->'rfm'->'revenue'))::float8[] AS m) rfm,
+           LATERAL (SELECT h.*, 6 - cdp.quintile_score(h.days_since_last, rfm.r) AS r_score,
+                           cdp.quintile_score(h.purchase_days, rfm.f) AS f_score
+                      FROM cdp.purchase_history(as_of, m.spec->>'event', m.spec->>'revenue_property',
+                                                profile_ids) h) s
 $$;
 REVOKE ALL ON FUNCTION cdp.purchase_scores(cdp.score_models, date, bigint[]) FROM PUBLIC;
 
@@ -149,11 +148,11 @@ BEGIN
     PERFORM cdp.require_fitted(m, $1);
     IF m.kind = 'purchase' THEN
         SELECT jsonb_build_object(
-                   'inputs', jsonb_build_object('frequency', h.days - 1, 'recency', h.last_day - h.first_day,
-                                                't', as_of - h.first_day,
-                                                'monetary', round(h.repeat_revenue::numeric, 6),
-                                                'days_since_last_purchase', as_of - h.last_day,
-                                                'purchase_days', h.days, 'revenue', round(h.revenue::numeric, 6)),
+                   'inputs', jsonb_build_object('frequency', h.frequency, 'recency', h.recency, 't', h.t,
+                                                'monetary', round(h.monetary::numeric, 6),
+                                                'days_since_last_purchase', h.days_since_last,
+                                                'purchase_days', h.purchase_days,
+                                                'revenue', round(h.revenue::numeric, 6)),
                    'bgnbd', m.fitted->'bgnbd', 'gamma_gamma', m.fitted->'gamma_gamma', 'rfm_cuts', m.fitted->'rfm',
                    'scores', s.scores)
           INTO out
