@@ -35,14 +35,6 @@ PG_FUNCTION_INFO_V1(cdp_bgnbd_expected_purchases);
 #define NPARAMS			4
 #define HYP2F1_TERMS	1000000
 
-typedef struct BgnbdParams
-{
-	double		r,
-				alpha,
-				a,
-				b;
-} BgnbdParams;
-
 static const char *const column_names[] = {"frequency", "recency", "t"};
 
 /* Raises 22023 unless x, t_x and T describe a customer. */
@@ -122,10 +114,11 @@ cdp_bgnbd_fit_final(PG_FUNCTION_ARGS)
 	return CdpFitModel(fcinfo, &model);
 }
 
-static BgnbdParams
-model_params(Jsonb *model)
+/* The parameters of a BG/NBD model given as jsonb. */
+CdpBgnbdParams
+CdpBgnbdModel(Jsonb *model)
 {
-	BgnbdParams p;
+	CdpBgnbdParams p;
 
 	p.r = CdpModelParameter(model, "r", "BG/NBD");
 	p.alpha = CdpModelParameter(model, "alpha", "BG/NBD");
@@ -138,7 +131,7 @@ model_params(Jsonb *model)
 Datum
 cdp_bgnbd_p_alive(PG_FUNCTION_ARGS)
 {
-	BgnbdParams p = model_params(PG_GETARG_JSONB_P(0));
+	CdpBgnbdParams p = CdpBgnbdModel(PG_GETARG_JSONB_P(0));
 	double		x = PG_GETARG_FLOAT8(1),
 				t_x = PG_GETARG_FLOAT8(2),
 				T = PG_GETARG_FLOAT8(3);
@@ -173,14 +166,9 @@ hyp2f1(double a, double b, double c, double z)
 }
 
 /* E[purchases in (T, T + horizon] | x, t_x, T]: the paper's equation 10. */
-Datum
-cdp_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+double
+CdpBgnbdExpectedPurchases(CdpBgnbdParams p, double t, double x, double t_x, double T)
 {
-	BgnbdParams p = model_params(PG_GETARG_JSONB_P(0));
-	double		t = PG_GETARG_FLOAT8(1),
-				x = PG_GETARG_FLOAT8(2),
-				t_x = PG_GETARG_FLOAT8(3),
-				T = PG_GETARG_FLOAT8(4);
 	double		factor,
 				tail,
 				alive_odds,
@@ -201,5 +189,14 @@ cdp_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	CdpRequireFinite(result, "expected purchases");
 	if (result == 0)
 		result = 0;				/* not -0, for a horizon of 0 */
-	PG_RETURN_FLOAT8(result);
+	return result;
+}
+
+/* cdp.bgnbd_expected_purchases(model, horizon, frequency, recency, t) */
+Datum
+cdp_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(CdpBgnbdExpectedPurchases(CdpBgnbdModel(PG_GETARG_JSONB_P(0)), PG_GETARG_FLOAT8(1),
+											   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+											   PG_GETARG_FLOAT8(4)));
 }

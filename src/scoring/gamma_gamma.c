@@ -97,15 +97,12 @@ cdp_gamma_gamma_fit_final(PG_FUNCTION_ARGS)
  * E[mean spend | x, m]: a weighted mean of the population's mean p v /
  * (q - 1) and the customer's own m (the population's for x = 0).
  */
-Datum
-cdp_gamma_gamma_expected_value(PG_FUNCTION_ARGS)
+double
+CdpGammaGammaExpectedValue(Jsonb *model, double x, double m)
 {
-	Jsonb	   *model = PG_GETARG_JSONB_P(0);
 	double		p = CdpModelParameter(model, "p", "Gamma-Gamma"),
 				q = CdpModelParameter(model, "q", "Gamma-Gamma"),
 				v = CdpModelParameter(model, "v", "Gamma-Gamma");
-	double		x = PG_GETARG_FLOAT8(1),
-				m = PG_GETARG_FLOAT8(2);
 
 	check_customer(x, m);
 	if (q <= 1)
@@ -114,5 +111,12 @@ cdp_gamma_gamma_expected_value(PG_FUNCTION_ARGS)
 				 errmsg("Gamma-Gamma model parameter \"q\" must be greater than 1 for an expected value")));
 	if (x == 0)
 		m = 0;
-	PG_RETURN_FLOAT8(p * (v + x * m) / (p * x + q - 1));
+	return p * (v + x * m) / (p * x + q - 1);
+}
+
+/* cdp.gamma_gamma_expected_value(model, frequency, monetary) */
+Datum
+cdp_gamma_gamma_expected_value(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(CdpGammaGammaExpectedValue(PG_GETARG_JSONB_P(0), PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)));
 }

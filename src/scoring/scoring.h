@@ -13,6 +13,7 @@
  *						expected purchases
  *	  gamma_gamma.c		Gamma-Gamma spend model: fit, expected value
  *	  logistic.c		L2-regularised logistic regression (IRLS)
+ *	  lifetime_value.c	discounted customer lifetime value
  *	  score_models.sql	models at the level of profiles: purchase history,
  *						RFM, defining and dropping models
  *	  score_fit.sql		fitting a model as of a calibration date, with

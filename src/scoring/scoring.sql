@@ -66,15 +66,6 @@ CREATE FUNCTION cdp.customer_lifetime_value(bgnbd jsonb, gamma_gamma jsonb, freq
                                             monthly_discount float8 DEFAULT 0.01,
                                             periods_per_month float8 DEFAULT 30)
 RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT cdp.gamma_gamma_expected_value(gamma_gamma, frequency, monetary)
-           * coalesce(sum((cdp.bgnbd_expected_purchases(bgnbd, i * periods_per_month, frequency, recency, t)
-                           - cdp.bgnbd_expected_purchases(bgnbd, (i - 1) * periods_per_month, frequency,
-                                                          recency, t))
-                          / (1 + monthly_discount) ^ i), 0)
-      FROM generate_series(1, months) AS i
-$$;
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'cdp_customer_lifetime_value';
 COMMENT ON FUNCTION cdp.customer_lifetime_value(jsonb, jsonb, float8, float8, float8, float8, integer, float8, float8) IS
     'expected spend over the next months months, discounted monthly: Gamma-Gamma value times BG/NBD purchases per month';

@@ -76,8 +76,22 @@ typedef struct CdpModelField
 extern void CdpJsonbPushKey(JsonbParseState **state, const char *key);
 extern void CdpJsonbPushFloat8(JsonbParseState **state, JsonbIteratorToken token, double value);
 extern void CdpJsonbPushInt64(JsonbParseState **state, int64 value);
+extern void CdpJsonbPushFitStatus(JsonbParseState **state, int64 iterations, bool converged);
 extern Jsonb *CdpModelJsonb(const CdpModelField *fields, int n, int iterations, bool converged);
 extern double CdpModelParameter(Jsonb *model, const char *key, const char *model_name);
 extern void CdpRequireFinite(double value, const char *what);
+
+/* bgnbd.c and gamma_gamma.c: the predictors, for customer_lifetime_value */
+typedef struct CdpBgnbdParams
+{
+	double		r,
+				alpha,
+				a,
+				b;
+} CdpBgnbdParams;
+
+extern CdpBgnbdParams CdpBgnbdModel(Jsonb *model);
+extern double CdpBgnbdExpectedPurchases(CdpBgnbdParams p, double horizon, double x, double t_x, double T);
+extern double CdpGammaGammaExpectedValue(Jsonb *model, double x, double m);
 
 #endif							/* CDP_SCORING_INTERNAL_H */
