@@ -55,8 +55,7 @@ cdp_feature_rows(PG_FUNCTION_ARGS)
 	args[0] = PG_GETARG_DATUM(2);
 	args[1] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
 	nulls[1] = PG_ARGISNULL(3) ? 'n' : ' ';
-	only_check = !PG_ARGISNULL(3) && ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(3)),
-													ARR_DIMS(PG_GETARG_ARRAYTYPE_P(3))) == 0;
+	only_check = !PG_ARGISNULL(3) && ARR_NDIM(DatumGetArrayTypeP(args[1])) == 0;
 	InitMaterializedSRF(fcinfo, 0);
 
 	CdpBecomeOwner(owner, &cxt);

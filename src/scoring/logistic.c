@@ -578,7 +578,6 @@ logistic_result(const LogisticData *data, const double *coef, const double *se,
 				double ll, int iterations, bool converged)
 {
 	JsonbParseState *ps = NULL;
-	JsonbValue	v;
 	JsonbValue *res;
 
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
@@ -588,12 +587,7 @@ logistic_result(const LogisticData *data, const double *coef, const double *se,
 	push_array(&ps, se, data->k);
 	CdpJsonbPushKey(&ps, "log_likelihood");
 	CdpJsonbPushFloat8(&ps, WJB_VALUE, ll);
-	CdpJsonbPushKey(&ps, "iterations");
-	CdpJsonbPushInt64(&ps, iterations);
-	CdpJsonbPushKey(&ps, "converged");
-	v.type = jbvBool;
-	v.val.boolean = converged;
-	pushJsonbValue(&ps, WJB_VALUE, &v);
+	CdpJsonbPushFitStatus(&ps, iterations, converged);
 	CdpJsonbPushKey(&ps, "l2");
 	CdpJsonbPushFloat8(&ps, WJB_VALUE, data->rows->l2);
 	CdpJsonbPushKey(&ps, "n");

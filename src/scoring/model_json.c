@@ -51,6 +51,20 @@ CdpJsonbPushInt64(JsonbParseState **state, int64 value)
 	pushJsonbValue(state, WJB_VALUE, &v);
 }
 
+/* Pushes the members every fit reports: "iterations" and "converged". */
+void
+CdpJsonbPushFitStatus(JsonbParseState **state, int64 iterations, bool converged)
+{
+	JsonbValue	v;
+
+	CdpJsonbPushKey(state, "iterations");
+	CdpJsonbPushInt64(state, iterations);
+	CdpJsonbPushKey(state, "converged");
+	v.type = jbvBool;
+	v.val.boolean = converged;
+	pushJsonbValue(state, WJB_VALUE, &v);
+}
+
 /* An error unless value is finite (a fit must never store NaN). */
 void
 CdpRequireFinite(double value, const char *what)
@@ -67,7 +81,6 @@ Jsonb *
 CdpModelJsonb(const CdpModelField *fields, int n, int iterations, bool converged)
 {
 	JsonbParseState *state = NULL;
-	JsonbValue	v;
 	JsonbValue *result;
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
@@ -77,12 +90,7 @@ CdpModelJsonb(const CdpModelField *fields, int n, int iterations, bool converged
 		CdpJsonbPushKey(&state, fields[i].key);
 		CdpJsonbPushFloat8(&state, WJB_VALUE, fields[i].value);
 	}
-	CdpJsonbPushKey(&state, "iterations");
-	CdpJsonbPushInt64(&state, iterations);
-	CdpJsonbPushKey(&state, "converged");
-	v.type = jbvBool;
-	v.val.boolean = converged;
-	pushJsonbValue(&state, WJB_VALUE, &v);
+	CdpJsonbPushFitStatus(&state, iterations, converged);
 	result = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	return JsonbValueToJsonb(result);
 }
