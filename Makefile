@@ -7,7 +7,22 @@ MODULE_big = cdp
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
 # Install-script fragments, beside each subsystem's C code, in dependency
-# order.
+# order.  Those new in 0.2.0 come last, in both the install script and the
+# upgrade from 0.1.0 (below): a new fragment is added here.
+FRAGMENTS_NEW_IN_0_2_0 = \
+	src/worker/jobs.sql \
+	src/worker/worker.sql \
+	src/http/write_keys.sql \
+	src/http/read_tokens.sql \
+	src/http/http_status.sql \
+	src/activation/destinations.sql \
+	src/activation/outbox.sql \
+	src/activation/delivery.sql \
+	src/scoring/scoring.sql \
+	src/scoring/score_models.sql \
+	src/scoring/score_fit.sql \
+	src/scoring/score_refresh.sql
+
 SQL_FRAGMENTS = \
 	src/core/schema.sql \
 	src/ident/ident.sql \
@@ -33,18 +48,7 @@ SQL_FRAGMENTS = \
 	src/consent/erasure.sql \
 	src/consent/export.sql \
 	src/consent/retention.sql \
-	src/worker/jobs.sql \
-	src/worker/worker.sql \
-	src/http/write_keys.sql \
-	src/http/read_tokens.sql \
-	src/http/http_status.sql \
-	src/activation/destinations.sql \
-	src/activation/outbox.sql \
-	src/activation/delivery.sql \
-	src/scoring/scoring.sql \
-	src/scoring/score_models.sql \
-	src/scoring/score_fit.sql \
-	src/scoring/score_refresh.sql
+	$(FRAGMENTS_NEW_IN_0_2_0)
 
 # The script of the version being developed is built from the fragments;
 # released versions' scripts are frozen, and reached by upgrade scripts.
@@ -56,18 +60,7 @@ UPGRADE_0_2_0 = src/upgrade--0.1.0--0.2.0.sql src/consent/consent.sql src/ingest
 	src/ingest/event_partitions.sql src/consent/consent_api.sql \
 	src/consent/audit.sql src/consent/masking.sql src/consent/row_security.sql \
 	src/consent/erasure.sql src/consent/export.sql src/consent/retention.sql \
-	src/worker/jobs.sql \
-	src/worker/worker.sql \
-	src/http/write_keys.sql \
-	src/http/read_tokens.sql \
-	src/http/http_status.sql \
-	src/activation/destinations.sql \
-	src/activation/outbox.sql \
-	src/activation/delivery.sql \
-	src/scoring/scoring.sql \
-	src/scoring/score_models.sql \
-	src/scoring/score_fit.sql \
-	src/scoring/score_refresh.sql
+	$(FRAGMENTS_NEW_IN_0_2_0)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
