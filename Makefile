@@ -21,7 +21,8 @@ FRAGMENTS_NEW_IN_0_2_0 = \
 	src/scoring/scoring.sql \
 	src/scoring/score_models.sql \
 	src/scoring/score_fit.sql \
-	src/scoring/score_refresh.sql
+	src/scoring/score_refresh.sql \
+	src/console/stats.sql
 
 SQL_FRAGMENTS = \
 	src/core/schema.sql \
@@ -101,6 +102,7 @@ REGRESS = \
 	activation \
 	scoring \
 	score_models \
+	stats \
 	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)
@@ -121,6 +123,7 @@ ISOLATION = \
 	partition_create \
 	segment_create \
 	segment_refresh \
+	stats_ingest \
 	stitch_concurrent \
 	stitch_spill
 

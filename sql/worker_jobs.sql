@@ -17,6 +17,7 @@ SELECT cdp.create_source('shop', 'web');
 -- Retention is tried at the end; failures are retried at once, and an
 -- item is set aside after 3.
 SET cdp.retention_interval = 0;
+SET cdp.stats_interval = 0;
 SET cdp.worker_retry_delay = 0;
 SET cdp.worker_max_tries = 3;
 SET cdp.segment_now = '2026-04-01T00:00:00Z';

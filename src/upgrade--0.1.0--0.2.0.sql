@@ -175,6 +175,13 @@ COMMENT ON COLUMN cdp.identity_edges.model_id IS
 COMMENT ON COLUMN cdp.identity_edges.match_weight IS 'rule match: the pair''s match weight';
 COMMENT ON COLUMN cdp.identity_edges.probability IS 'rule match: the pair''s match probability';
 
+-- A merged profile's alias keeps when the profile was created: the BI
+-- history tables (src/console/stats.sql) recount each day's new profiles
+-- from the profiles and their aliases.
+ALTER TABLE cdp.profile_aliases ADD COLUMN created_at timestamptz;
+COMMENT ON COLUMN cdp.profile_aliases.created_at IS
+    'when the merged profile was created (NULL: merged before cdp 0.2.0), for cdp.refresh_stats(backfill => true)';
+
 -- Ingest roles are bound to their sources, and a source's alias events
 -- join beyond the kinds' limits only when it is trusted
 -- (src/ingest/source_grants.sql, after this file, has the table of grants

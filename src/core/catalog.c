@@ -65,6 +65,17 @@ CdpRelationOid(const char *relname)
 }
 
 /*
+ * CdpRelationOidIfExists returns the OID of cdp.<relname>, or InvalidOid
+ * when it is missing: a database still at an older version of the
+ * extension, which this library serves too, lacks the newer tables.
+ */
+Oid
+CdpRelationOidIfExists(const char *relname)
+{
+	return get_relname_relid(relname, CdpSchemaOid());
+}
+
+/*
  * CdpTypeOid returns the OID of type cdp.<typname>, raising an error when it
  * is missing.
  */

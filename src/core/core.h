@@ -10,7 +10,7 @@
  *	  bulk_insert.c	COPY-style multi-row insertion
  *	  digest.c		SHA-256, HMAC-SHA256
  *	  work_notice.c	work a transaction leaves for the background worker
- *	  iso8601.c		strict timestamp parsing
+ *	  iso8601.c		strict timestamp parsing, UTC days
  *	  sorted_ids.c	sorted arrays of 64-bit ids
  *	  union_find.c	disjoint sets
  *
@@ -27,12 +27,14 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/date.h"
 #include "utils/jsonb.h"
 
 
 /* catalog.c: cdp's own objects (errors when missing) and caches of them. */
 extern Oid	CdpSchemaOid(void);
 extern Oid	CdpRelationOid(const char *relname);
+extern Oid	CdpRelationOidIfExists(const char *relname);
 extern Oid	CdpTypeOid(const char *typname);
 extern Oid	CdpFunctionOwner(Oid fn_oid);
 
@@ -189,6 +191,7 @@ extern void CdpHmacSha256(const uint8 *key, size_t keylen, const void *data, siz
 
 /* iso8601.c: strict ISO 8601 / RFC 3339 timestamps. */
 extern bool CdpParseIso8601(const char *str, int len, TimestampTz *result);
+extern DateADT CdpUtcDay(TimestampTz t);
 
 
 /* sorted_ids.c: the qsort comparison of int64 ids, and binary search. */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * iso8601.c
- *	  Strict ISO 8601 / RFC 3339 timestamp parsing for event payloads.
+ *	  Strict ISO 8601 / RFC 3339 timestamp parsing for event payloads, and
+ *	  the UTC day of a timestamp.
  *
  * timestamptz_in accepts far more than a timestamp sent by a client should
  * be ('now', 'epoch', 'infinity', dates in many orders), so event payloads
@@ -172,4 +173,18 @@ CdpParseIso8601(const char *str, int len, TimestampTz *result)
 	*result = ((days * HOURS_PER_DAY + hour) * MINS_PER_HOUR + minute) * SECS_PER_MINUTE;
 	*result = (*result + second - offset_sec) * USECS_PER_SEC + usec;
 	return IS_VALID_TIMESTAMP(*result);
+}
+
+/*
+ * CdpUtcDay returns the UTC day of a finite timestamp: the day the BI
+ * history tables count it on, whatever the session's time zone.
+ */
+DateADT
+CdpUtcDay(TimestampTz t)
+{
+	int64		day = t / USECS_PER_DAY;
+
+	if (t < 0 && t % USECS_PER_DAY != 0)
+		day--;
+	return (DateADT) day;
 }

@@ -25,6 +25,7 @@ PG_FUNCTION_INFO_V1(cdp_ident_recv);
 PG_FUNCTION_INFO_V1(cdp_ident_send);
 PG_FUNCTION_INFO_V1(cdp_ident);
 PG_FUNCTION_INFO_V1(cdp_ident_kind);
+PG_FUNCTION_INFO_V1(cdp_ident_names_person);
 PG_FUNCTION_INFO_V1(cdp_ident_value);
 
 #define IDENT_BINARY_VERSION	1
@@ -255,6 +256,13 @@ Datum
 cdp_ident_kind(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(CdpIdentKindOf(PG_GETARG_CDP_IDENT_P(0))->name));
+}
+
+/* cdp.ident_names_person(cdp.ident) */
+Datum
+cdp_ident_names_person(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(CdpIdentNamesPerson(CdpIdentCode(PG_GETARG_CDP_IDENT_P(0))));
 }
 
 /* cdp.ident_value(cdp.ident) */

@@ -82,6 +82,9 @@ extern bool CdpIdentEqual(const struct varlena *a, const struct varlena *b);
  */
 extern const CdpIdentKind *CdpIdentKindLookup(const char *name, int len);
 
+/* Whether the kind with this code names a person (not a browser or device). */
+extern bool CdpIdentNamesPerson(int code);
+
 /* Whether ident is in cdp.blocked_identifiers (never taken from events). */
 extern bool CdpIdentBlocked(const struct varlena *ident);
 

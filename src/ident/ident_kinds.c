@@ -221,6 +221,18 @@ CdpIdentKindByName(const char *name, int len)
 	return CdpIdentKindLookup(name, len);
 }
 
+/*
+ * CdpIdentNamesPerson: whether an identifier of the kind with this code
+ * names a person, as every kind does but the built-in anonymous_id and
+ * device_id, which name a browser or a device.  An event that carries one
+ * counts as identified in cdp.stats_identity_daily.
+ */
+bool
+CdpIdentNamesPerson(int code)
+{
+	return code != 2 && code != 5;
+}
+
 /* CdpIdentKindByCode returns the kind with code code, or NULL. */
 const CdpIdentKind *
 CdpIdentKindByCode(int code)

@@ -66,11 +66,14 @@ SELECT pg_catalog.pg_extension_config_dump('cdp.unlinked_pairs', '');
 CREATE TABLE cdp.profile_aliases (
     old_id      bigint NOT NULL PRIMARY KEY,
     profile_id  bigint NOT NULL,
-    merged_at   timestamptz NOT NULL DEFAULT pg_catalog.now()
+    merged_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_at  timestamptz
 );
 CREATE INDEX profile_aliases_profile_id_idx ON cdp.profile_aliases (profile_id);
 COMMENT ON TABLE cdp.profile_aliases IS
     'profile ids that merged into another profile, and the profile each resolves to now';
+COMMENT ON COLUMN cdp.profile_aliases.created_at IS
+    'when the merged profile was created (NULL: merged before cdp 0.2.0), for cdp.refresh_stats(backfill => true)';
 SELECT pg_catalog.pg_extension_config_dump('cdp.profile_aliases', '');
 
 CREATE SEQUENCE cdp.merge_log_entry_id_seq AS bigint;

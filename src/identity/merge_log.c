@@ -21,7 +21,32 @@
 /* Entries held before they are written: bounds the memory of big rebuilds. */
 #define LOG_CHUNK	50000
 
+/* The entries as rows of cdp.merge_log. */
+#define LOG_INSERT \
+	"INSERT INTO cdp.merge_log" \
+	" (action, profile_id, other_id, a_id, b_id, event_id, source_id, reason)" \
+	" SELECT l.action, NULLIF(l.profile_id, 0)," \
+	"        NULLIF(l.other_id, 0), NULLIF(l.a_id, 0)," \
+	"        NULLIF(l.b_id, 0), NULLIF(l.event_id, 0)," \
+	"        NULLIF(l.source_id, 0), l.reason" \
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"   pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5)," \
+	"   pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8))" \
+	"   AS l(action, profile_id, other_id, a_id, b_id, event_id, source_id, reason)"
+
+/* The same, with the merges and splits counted for cdp.stats_profiles_daily. */
+#define LOG_INSERT_COUNTED \
+	"WITH logged AS (" LOG_INSERT " RETURNING action, logged_at)" \
+	" INSERT INTO cdp.stats_profile_deltas (day, merged, split)" \
+	" SELECT pg_catalog.timezone('UTC', g.logged_at)::pg_catalog.date," \
+	"        pg_catalog.count(*) FILTER (WHERE g.action OPERATOR(pg_catalog.=) 'merge')," \
+	"        pg_catalog.count(*) FILTER (WHERE g.action OPERATOR(pg_catalog.=) 'split')" \
+	" FROM logged g" \
+	" WHERE g.action OPERATOR(pg_catalog.=) ANY (ARRAY['merge', 'split'])" \
+	" GROUP BY 1"
+
 static CdpPlanCache log_plan;
+static CdpPlanCache log_counted_plan;
 
 /* CdpLogRowsInit starts an empty set of entries. */
 void
@@ -82,7 +107,11 @@ CdpLogRow(CdpLogRows *rows, const char *action, int64 profile_id, int64 other_id
 	MemoryContextSwitchTo(old);
 }
 
-/* CdpLogRowsWrite inserts the entries into cdp.merge_log; SPI is connected. */
+/*
+ * CdpLogRowsWrite inserts the entries into cdp.merge_log, and counts the
+ * merges and splits in cdp.stats_profile_deltas (which a database still at
+ * 0.1.0 does not have); SPI is connected.
+ */
 void
 CdpLogRowsWrite(CdpLogRows *rows)
 {
@@ -90,6 +119,7 @@ CdpLogRowsWrite(CdpLogRows *rows)
 	INT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID};
 	Datum		args[8];
 	MemoryContext old;
+	bool		counted = OidIsValid(CdpRelationOidIfExists("stats_profile_deltas"));
 
 	if (rows->n == 0)
 		return;
@@ -102,18 +132,8 @@ CdpLogRowsWrite(CdpLogRows *rows)
 	args[5] = CdpInt8Array(rows->event_id, rows->n);
 	args[6] = CdpInt4Array(rows->source_id, rows->n);
 	args[7] = CdpDatumArray(rows->reason, rows->n, TEXTOID);
-	CdpExecute(CdpPlan(&log_plan,
-					   "INSERT INTO cdp.merge_log"
-					   " (action, profile_id, other_id, a_id, b_id, event_id, source_id, reason)"
-					   " SELECT l.action, NULLIF(l.profile_id, 0),"
-					   "        NULLIF(l.other_id, 0), NULLIF(l.a_id, 0),"
-					   "        NULLIF(l.b_id, 0), NULLIF(l.event_id, 0),"
-					   "        NULLIF(l.source_id, 0), l.reason"
-					   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-					   "   pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
-					   "   pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8))"
-					   "   AS l(action, profile_id, other_id, a_id, b_id, event_id, source_id, reason)",
-					   8, argtypes),
+	CdpExecute(counted ? CdpPlan(&log_counted_plan, LOG_INSERT_COUNTED, 8, argtypes)
+			   : CdpPlan(&log_plan, LOG_INSERT, 8, argtypes),
 			   args, SPI_OK_INSERT);
 	MemoryContextSwitchTo(old);
 	/* Written: the entries' memory goes with them. */

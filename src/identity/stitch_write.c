@@ -53,6 +53,30 @@ CdpStitchAssignProfiles(CdpStitchBatch *b, CdpStitchStats *stats)
 	return assigned;
 }
 
+/*
+ * Appends the count of profiles created to cdp.stats_profile_deltas, for
+ * cdp.refresh_stats() to fold into cdp.stats_profiles_daily (a database
+ * still at 0.1.0 has no such table).
+ */
+static void
+count_new_profiles(TimestampTz now, int64 n)
+{
+	static const char *const columns[] = {"day", "new_profiles"};
+	Oid			relid = CdpRelationOidIfExists("stats_profile_deltas");
+	CdpBulkInsert *bulk;
+	Datum		values[2];
+	bool		nulls[2] = {0};
+
+	if (!OidIsValid(relid))
+		return;
+	bulk = CdpBulkInsertBegin(relid, columns, lengthof(columns));
+
+	values[0] = DateADTGetDatum(CdpUtcDay(now));
+	values[1] = Int64GetDatum(n);
+	CdpBulkInsertRow(bulk, values, nulls);
+	CdpBulkInsertEnd(bulk);
+}
+
 /* Writes the new profiles and the new identities. */
 void
 CdpStitchWriteNew(CdpStitchBatch *b, const int64 *assigned, CdpStitchStats *stats)
@@ -89,6 +113,7 @@ CdpStitchWriteNew(CdpStitchBatch *b, const int64 *assigned, CdpStitchStats *stat
 			CdpBulkInsertRow(bulk, values, nulls);
 		}
 		CdpBulkInsertEnd(bulk);
+		count_new_profiles(now, stats->new_profiles);
 	}
 
 	bulk = CdpBulkInsertBegin(CdpRelationOid("identities"), identity_columns,

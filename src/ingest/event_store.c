@@ -316,7 +316,10 @@ CdpStoreEvents(const CdpSource *source, CdpEvent *events, int n,
 	CdpEnsurePartitions(events, n);
 	nnew = claim_message_ids(source, events, n, received_at, event_ids);
 	if (nnew > 0)
+	{
 		insert_events(source, events, n, event_ids, received_at);
+		CdpCountStoredEvents(source, events, n, event_ids);
+	}
 	SPI_finish();
 	return nnew;
 }

@@ -126,6 +126,10 @@ extern void CdpStoreRejects(const CdpSource *source, CdpRejectedEvent *rejects,
 							int n);
 extern void CdpMessageKey(const text *message_id, pg_uuid_t *key);
 
+/* event_counts.c: the stored events' counts, for cdp.stats_events_daily */
+extern void CdpCountStoredEvents(const CdpSource *source, const CdpEvent *events, int n,
+								 const int64 *event_ids);
+
 /* event_suppress.c: the events of erased people are dropped */
 extern int	CdpDropSuppressedEvents(const CdpSource *source, CdpEvent *events, int n,
 									TimestampTz received_at);

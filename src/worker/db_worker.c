@@ -183,7 +183,7 @@ stitch_round(bool *ready)
 
 /* The jobs of the jobs worker, one per round in turn. */
 static const char *const other_jobs[] = {
-	"profiles", "matches", "computed_traits", "scores", "segments", "retention"
+	"profiles", "matches", "computed_traits", "scores", "segments", "stats", "retention"
 };
 
 /*

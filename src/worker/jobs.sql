@@ -13,6 +13,7 @@
 --   scores           every fitted score model with changed profiles, or a
 --                    new day (cdp.score_model_id)
 --   segments         every real-time segment with changed or due profiles
+--   stats            cdp.refresh_stats() every cdp.stats_interval
 --   retention        cdp.apply_retention() every cdp.retention_interval
 --
 -- A failing item (a queued event, a profile, a computed trait, a segment,
@@ -28,12 +29,12 @@
 -- jit_above_cost on a few hundred thousand profiles though each look-up
 -- takes milliseconds; compiling took 1 to 2 s per call, more than the work.
 
-CREATE FUNCTION cdp.worker_settings(OUT retention_interval interval, OUT max_tries integer,
+CREATE FUNCTION cdp.worker_settings(OUT retention_interval interval, OUT stats_interval interval, OUT max_tries integer,
                                     OUT retry_delay interval, OUT max_retry_delay interval)
     LANGUAGE c STABLE
     AS 'MODULE_PATHNAME', 'cdp_worker_settings';
 COMMENT ON FUNCTION cdp.worker_settings() IS
-    'the settings of the background jobs: cdp.retention_interval, cdp.worker_max_tries, cdp.worker_retry_delay, cdp.worker_max_retry_delay';
+    'the settings of the background jobs: cdp.retention_interval, cdp.stats_interval, cdp.worker_max_tries, cdp.worker_retry_delay, cdp.worker_max_retry_delay';
 REVOKE ALL ON FUNCTION cdp.worker_settings() FROM PUBLIC;
 
 -- The jobs, in the order run_pending runs them.
@@ -41,7 +42,7 @@ CREATE FUNCTION cdp.worker_job_names() RETURNS text[]
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'retention']
+    SELECT ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'stats', 'retention']
 $$;
 REVOKE ALL ON FUNCTION cdp.worker_job_names() FROM PUBLIC;
 
@@ -61,13 +62,13 @@ CREATE TABLE cdp.worker_jobs (
     last_error_at       timestamptz,
     retry_at            timestamptz,
     CONSTRAINT worker_jobs_job_check CHECK (job OPERATOR(pg_catalog.=) ANY
-        (ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'retention']))
+        (ARRAY['stitch', 'profiles', 'matches', 'computed_traits', 'scores', 'segments', 'stats', 'retention']))
 );
 COMMENT ON TABLE cdp.worker_jobs IS
     'per background job: its runs (that had work), batches, items done, errors and backoff (cdp.run_pending())';
 COMMENT ON COLUMN cdp.worker_jobs.last_success IS 'the last run without any error';
 COMMENT ON COLUMN cdp.worker_jobs.items IS
-    'units of work done: events stitched, profiles refreshed, computed traits, segments or models refreshed, retention runs';
+    'units of work done: events stitched, profiles refreshed, computed traits, segments or models refreshed, stats and retention runs';
 COMMENT ON COLUMN cdp.worker_jobs.errors IS 'failed attempts, of the whole job or of one item';
 COMMENT ON COLUMN cdp.worker_jobs.failures_in_row IS 'runs in a row that failed as a whole (sets the backoff)';
 COMMENT ON COLUMN cdp.worker_jobs.last_error IS 'what failed, never the error message (it may quote personal data)';
@@ -292,12 +293,13 @@ AS $$
        AND s.realtime
        AND NOT EXISTS (SELECT 1 FROM cdp.worker_set_aside x WHERE x.job = 'segments' AND x.item = s.name)
     UNION ALL
-    SELECT 'retention', NULL, NULL, 1::bigint, coalesce(j.last_success + w.retention_interval, now())
+    SELECT p.job, NULL, NULL, 1::bigint, coalesce(j.last_success + p.every, now())
       FROM cdp.worker_settings() w
-      LEFT JOIN cdp.worker_jobs j ON j.job = 'retention'
-     WHERE (jobs IS NULL OR 'retention' = ANY (jobs))
-       AND w.retention_interval > interval '0'
-       AND (j.last_success IS NULL OR j.last_success + w.retention_interval <= now())
+     CROSS JOIN LATERAL (VALUES ('stats', w.stats_interval), ('retention', w.retention_interval)) p(job, every)
+      LEFT JOIN cdp.worker_jobs j ON j.job = p.job
+     WHERE (jobs IS NULL OR p.job = ANY (jobs))
+       AND p.every > interval '0'
+       AND (j.last_success IS NULL OR j.last_success + p.every <= now())
 $$;
 REVOKE ALL ON FUNCTION cdp.worker_pending(text[]) FROM PUBLIC;
 
@@ -315,7 +317,7 @@ AS $$
      ORDER BY j.ord
 $$;
 COMMENT ON FUNCTION cdp.worker_job_lag() IS
-    'per background job, the work waiting (events, profiles, profile re-evaluations, due retention) and since when the oldest waits (NULL: none)';
+    'per background job, the work waiting (events, profiles, profile re-evaluations, due stats or retention) and since when the oldest waits (NULL: none)';
 REVOKE ALL ON FUNCTION cdp.worker_job_lag() FROM PUBLIC;
 
 -- Running items and recording what happened --------------------------------
@@ -582,25 +584,25 @@ END
 $$;
 REVOKE ALL ON FUNCTION cdp.worker_job_items(text, text, text, timestamptz) FROM PUBLIC;
 
-CREATE FUNCTION cdp.worker_job_retention() RETURNS cdp.worker_run
+-- A job run every so often (stats, retention): statement, $1 = now().
+CREATE FUNCTION cdp.worker_job_periodic(job text, statement text, reason text) RETURNS cdp.worker_run
 LANGUAGE plpgsql
 SET search_path = pg_catalog, cdp, pg_temp
 AS $$
 DECLARE
     run cdp.worker_run := ROW(0, 0, 0, 0, NULL, NULL, false);
     t record;
-    reason CONSTANT text := 'applying retention failed';
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending(ARRAY['retention']) p WHERE p.job = 'retention') THEN
+    IF NOT EXISTS (SELECT 1 FROM cdp.worker_pending(ARRAY[job]) p WHERE p.job = worker_job_periodic.job) THEN
         RETURN run;
     END IF;
-    t := cdp.worker_try('retention', NULL, 'SELECT cdp.apply_retention($1)', now(), reason);
+    t := cdp.worker_try(job, NULL, statement, now(), reason);
     run := cdp.worker_count(run, t.outcome, 1, t.state, reason);
     run.blocked := t.outcome <> 'done';
     RETURN run;
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.worker_job_retention() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.worker_job_periodic(text, text, text) FROM PUBLIC;
 
 -- Runs one job by name.
 CREATE FUNCTION cdp.worker_job(job text, batch integer, deadline timestamptz) RETURNS cdp.worker_run
@@ -624,7 +626,10 @@ BEGIN
         WHEN 'segments' THEN cdp.worker_job_items(job,
             'SELECT to_jsonb(r) FROM cdp.refresh_segment_id($1, false, false) r',
             'refreshing the segment failed', deadline)
-        WHEN 'retention' THEN cdp.worker_job_retention()
+        WHEN 'stats' THEN cdp.worker_job_periodic(job, 'SELECT cdp.refresh_stats()',
+                                                  'refreshing the history tables failed')
+        WHEN 'retention' THEN cdp.worker_job_periodic(job, 'SELECT cdp.apply_retention($1)',
+                                                      'applying retention failed')
     END;
 END
 $$;
@@ -654,7 +659,7 @@ BEGIN
     IF NOT coalesce(jobs <@ cdp.worker_job_names() AND array_position(jobs, NULL) IS NULL, true) THEN
         RAISE EXCEPTION 'jobs must name jobs of cdp.worker_job_lag()'
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'The jobs: stitch, profiles, matches, computed_traits, scores, segments, retention.';
+                  HINT = 'The jobs: stitch, profiles, matches, computed_traits, scores, segments, stats, retention.';
     END IF;
     -- This month's and the next month's partitions of cdp.events, made
     -- ahead.  Made by an ingestion, a month's partition is attached while

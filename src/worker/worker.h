@@ -10,7 +10,7 @@
  *
  *	  jobs.sql				cdp.run_pending() and its jobs (stitch,
  *							profiles, matches, computed_traits, scores, segments,
- *							retention), their bookkeeping (cdp.worker_jobs),
+ *							stats, retention), their bookkeeping (cdp.worker_jobs),
  *							poison items (cdp.worker_set_aside) and lag
  *							(cdp.worker_job_lag())
  *	  worker_jobs_settings.c	the settings the jobs read
@@ -30,6 +30,9 @@
 
 /* cdp.retention_interval, in seconds (0: retention is not run by the jobs) */
 extern int	cdp_retention_interval;
+
+/* cdp.stats_interval, in seconds (0: the history tables are not refreshed by the jobs) */
+extern int	cdp_stats_interval;
 
 /* cdp.worker_max_tries: failures after which an item is set aside */
 extern int	cdp_worker_max_tries;

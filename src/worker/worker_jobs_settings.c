@@ -2,7 +2,7 @@
  *
  * worker_jobs_settings.c
  *	  The settings of the background worker's jobs (src/worker/jobs.sql):
- *	  how often retention runs, how many times a failing item is tried
+ *	  how often the history tables are refreshed and retention runs, how many times a failing item is tried
  *	  before it is set aside, and the backoff after failures; and
  *	  cdp.worker_settings(), through which cdp.run_pending() reads them
  *	  (calling it also loads the library, which defines them).
@@ -22,6 +22,7 @@
 #define SECONDS_PER_DAY_INT	86400
 
 int			cdp_retention_interval = SECONDS_PER_DAY_INT;
+int			cdp_stats_interval = 300;
 int			cdp_worker_max_tries = 5;
 int			cdp_worker_retry_delay = 10;
 int			cdp_worker_max_retry_delay = 3600;
@@ -40,14 +41,14 @@ seconds_interval(int secs)
 
 /*
  * cdp.worker_settings(): the settings as (retention_interval interval,
- * max_tries integer, retry_delay interval, max_retry_delay interval).
+ * stats_interval interval, max_tries integer, retry_delay interval, max_retry_delay interval).
  */
 Datum
 cdp_worker_settings(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {0};
+	Datum		values[5];
+	bool		nulls[5] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR,
@@ -55,9 +56,10 @@ cdp_worker_settings(PG_FUNCTION_ARGS)
 				 errmsg("function returning record called in context that cannot accept type record")));
 	desc = BlessTupleDesc(desc);
 	values[0] = seconds_interval(cdp_retention_interval);
-	values[1] = Int32GetDatum(cdp_worker_max_tries);
-	values[2] = seconds_interval(cdp_worker_retry_delay);
-	values[3] = seconds_interval(cdp_worker_max_retry_delay);
+	values[1] = seconds_interval(cdp_stats_interval);
+	values[2] = Int32GetDatum(cdp_worker_max_tries);
+	values[3] = seconds_interval(cdp_worker_retry_delay);
+	values[4] = seconds_interval(cdp_worker_max_retry_delay);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
@@ -70,6 +72,17 @@ CdpWorkerJobsInit(void)
 							"0: never; retention is then run by hand or by pg_cron.",
 							&cdp_retention_interval,
 							SECONDS_PER_DAY_INT,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cdp.stats_interval",
+							"How often the background jobs run cdp.refresh_stats().",
+							"0: never; the history tables are then refreshed by hand or by pg_cron.",
+							&cdp_stats_interval,
+							300,
 							0,
 							INT_MAX,
 							PGC_SUSET,

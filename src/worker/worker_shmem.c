@@ -95,8 +95,8 @@ CdpWorkerInit(void)
 	DefineCustomIntVariable("cdp.naptime",
 							"Seconds between the worker's looks for work nobody announced.",
 							"Ingestion wakes the worker at once; this is for work that "
-							"comes due by time alone (segment windows, retention) and "
-							"for retries.",
+							"comes due by time alone (segment windows, history tables, "
+							"retention) and for retries.",
 							&cdp_worker_naptime,
 							10,
 							1,

@@ -15,7 +15,7 @@ use Time::HiRes qw(usleep);
 my $node = PostgreSQL::Test::Cluster->new('worker');
 $node->init;
 $node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'cdp'\ncdp.database = 'w1'\ncdp.naptime = 1\nmax_worker_processes = 16\nrestart_after_crash = on\n");
+	"shared_preload_libraries = 'cdp'\ncdp.database = 'w1'\ncdp.naptime = 1\ncdp.stats_interval = 1\nmax_worker_processes = 16\nrestart_after_crash = on\n");
 $node->start;
 
 ok($node->poll_query_until('postgres',
@@ -112,8 +112,11 @@ ok(gold_right('w1', 2000), 'the real-time segment is kept right');
 is($node->safe_psql('w1', "SELECT string_agg(kind, ',' ORDER BY kind) FROM cdp.worker_processes() WHERE process = 'worker' AND runs > 0 AND failures = 0"),
 	'delivery,jobs,stitch', 'the stitch, jobs and delivery workers ran without failing');
 is($node->safe_psql('w1', "SELECT string_agg(job || ':' || (worker_state IS NOT NULL), ',' ORDER BY job) FROM cdp.worker_status"),
-	'computed_traits:true,matches:true,profiles:true,retention:true,scores:true,segments:true,stitch:true',
+	'computed_traits:true,matches:true,profiles:true,retention:true,scores:true,segments:true,stats:true,stitch:true',
 	'each job shows the worker that runs it');
+ok($node->poll_query_until('w1', q{
+	SELECT (SELECT sum(events) FROM cdp.stats_events_daily) = (SELECT count(*) FROM cdp.events)}),
+	'the worker keeps the history tables (every cdp.stats_interval)');
 
 # 2. kill -9 of the worker in the middle of its batches: the server
 # restarts every process (crash recovery); the work is taken up again.
