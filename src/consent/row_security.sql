@@ -70,12 +70,22 @@ ALTER TABLE cdp.consents FORCE ROW LEVEL SECURITY;
 CREATE POLICY by_identities ON cdp.consents
     USING (EXISTS (SELECT 1 FROM cdp.identities v WHERE v.ident OPERATOR(cdp.=) ANY (consents.identifiers)));
 
--- A pair under review is shown when both profiles are.
+-- A pair under review is shown when both profiles are, as they are now: a
+-- profile merged since (an accepted pair's, say) is looked up through its
+-- alias.
 ALTER TABLE cdp.match_review ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cdp.match_review FORCE ROW LEVEL SECURITY;
 CREATE POLICY by_profiles ON cdp.match_review
-    USING (EXISTS (SELECT 1 FROM cdp.profiles p WHERE p.profile_id OPERATOR(pg_catalog.=) match_review.left_profile_id)
-           AND EXISTS (SELECT 1 FROM cdp.profiles p WHERE p.profile_id OPERATOR(pg_catalog.=) match_review.right_profile_id));
+    USING (EXISTS (SELECT 1 FROM cdp.profiles p
+                    WHERE p.profile_id OPERATOR(pg_catalog.=) coalesce(
+                          (SELECT a.profile_id FROM cdp.profile_aliases a
+                            WHERE a.old_id OPERATOR(pg_catalog.=) match_review.left_profile_id),
+                          match_review.left_profile_id))
+           AND EXISTS (SELECT 1 FROM cdp.profiles p
+                        WHERE p.profile_id OPERATOR(pg_catalog.=) coalesce(
+                              (SELECT a.profile_id FROM cdp.profile_aliases a
+                                WHERE a.old_id OPERATOR(pg_catalog.=) match_review.right_profile_id),
+                              match_review.right_profile_id)));
 
 -- Rejected events belong to nobody known: only administrators see them.
 ALTER TABLE cdp.rejected_events ENABLE ROW LEVEL SECURITY;

@@ -36,6 +36,8 @@ CREATE TABLE cdp.match_review (
 );
 ALTER SEQUENCE cdp.match_review_review_id_seq OWNED BY cdp.match_review.review_id;
 CREATE INDEX match_review_pending_idx ON cdp.match_review (model_id) WHERE status = 'pending';
+-- The latest decisions, for the web console.
+CREATE INDEX match_review_decided_at_idx ON cdp.match_review (decided_at) WHERE status <> 'pending';
 COMMENT ON TABLE cdp.match_review IS
     'pairs of profiles scored between the review and the link threshold, for a person to accept or reject';
 COMMENT ON COLUMN cdp.match_review.left_identity_id IS
