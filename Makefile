@@ -22,7 +22,10 @@ FRAGMENTS_NEW_IN_0_2_0 = \
 	src/scoring/score_models.sql \
 	src/scoring/score_fit.sql \
 	src/scoring/score_refresh.sql \
-	src/console/stats.sql
+	src/console/stats.sql \
+	src/console/console_sessions.sql \
+	src/console/console_html.sql \
+	src/console/console_pages.sql
 
 SQL_FRAGMENTS = \
 	src/core/schema.sql \
@@ -103,6 +106,7 @@ REGRESS = \
 	scoring \
 	score_models \
 	stats \
+	console \
 	worker_jobs \
 	fuzz_corpus
 REGRESS_OPTS = --load-extension=$(EXTENSION)

@@ -3,7 +3,8 @@
  * http.h
  *	  The public header of src/http: the Segment HTTP Tracking API, served
  *	  by a background worker (src/worker starts it) so that the Segment and
- *	  RudderStack SDKs send straight to cdp, and the profile API.
+ *	  RudderStack SDKs send straight to cdp, the profile API and the web
+ *	  console.
  *
  *	  http_settings.c		the cdp.http_* settings
  *	  http_server.c			the server: libmicrohttpd driven from the
@@ -12,6 +13,9 @@
  *							ingested in one transaction
  *	  http_profiles.c		the profile API (GET /v1/profiles/...), read
  *							as a read token's role, for its purpose
+ *	  http_console.c		the web console (/console/...): sign-in, the
+ *							session cookie and form secret; the pages are
+ *							SQL (src/console/console_pages.sql)
  *	  http_gzip.c			gzip request bodies, inflated within a bound
  *	  http_stats.c			the counters of cdp.http_status
  *	  write_keys.sql		write keys (cdp.create_write_key)

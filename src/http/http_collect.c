@@ -320,6 +320,8 @@ CdpHttpCollect(CdpHttpRequest *pending)
 				CdpHttpAnswer(r, MHD_HTTP_SERVICE_UNAVAILABLE, busy_answer);
 			else if (r->endpoint->profile_api)
 				CdpHttpReadProfile(r);
+			else if (r->endpoint->console)
+				CdpHttpConsole(r);
 			else
 				ingest_request(r);
 		}

@@ -28,6 +28,7 @@ typedef struct CdpHttpEndpoint
 	const char *path;
 	const char *type;
 	bool		profile_api;	/* GET /v1/profiles/...: path is a prefix */
+	bool		console;		/* GET and POST /console...: path is a prefix */
 } CdpHttpEndpoint;
 
 /*
@@ -53,6 +54,15 @@ typedef struct CdpHttpRequest
 	int			status;
 	char	   *answer;			/* JSON, malloc'd */
 	int			retry_after;	/* seconds, for 503; 0: none */
+	/* The web console (http_console.c): */
+	bool		post;			/* POST, else GET */
+	char	   *console_path;	/* what follows /console: "" or "/..." */
+	char	   *args;			/* GET arguments: key, NUL, value, NUL, ... */
+	size_t		args_len;
+	char	   *session;		/* the session cookie, or NULL */
+	const char *content_type;	/* of the answer; NULL: JSON */
+	char	   *location;		/* where a 303 sends */
+	char	   *set_cookie;
 	struct CdpHttpRequest *next_pending;
 } CdpHttpRequest;
 
@@ -72,6 +82,9 @@ extern void CdpHttpAnswerFailure(CdpHttpRequest *request, const ErrorData *edata
 
 /* http_profiles.c: answers a profile API request (in a transaction). */
 extern void CdpHttpReadProfile(CdpHttpRequest *request);
+
+/* http_console.c: answers a web console request (in a transaction). */
+extern void CdpHttpConsole(CdpHttpRequest *request);
 
 /* http_settings.c: the Retry-After of a 503, in seconds. */
 extern int	CdpHttpRetryAfter(void);

@@ -45,7 +45,10 @@ static const CdpHttpEndpoint endpoints[] = {
 };
 
 /* The profile API: GET /v1/profiles/{kind}:{value}[/traits|/segments|/events]. */
-static const CdpHttpEndpoint profile_endpoint = {"/v1/profiles/", NULL, true};
+static const CdpHttpEndpoint profile_endpoint = {"/v1/profiles/", NULL, true, false};
+
+/* The web console: GET and POST /console and /console/... */
+static const CdpHttpEndpoint console_endpoint = {"/console", NULL, false, true};
 #define DEFAULT_EVENTS_LIMIT 20
 #define MAX_EVENTS_LIMIT 1000
 
@@ -120,6 +123,40 @@ respond(struct MHD_Connection *connection, unsigned int status, const char *json
 	rc = MHD_queue_response(connection, status, response);
 	MHD_destroy_response(response);
 	CdpHttpStatsAnswered(status, began);
+	return rc;
+}
+
+/*
+ * Queues a console answer: HTML (or CSS), with the headers that keep a
+ * browser from running or framing anything, caching it, or sending the
+ * URL elsewhere; a redirect and a cookie.  No CORS: the console is for
+ * its own pages only.
+ */
+static enum MHD_Result
+respond_page(CdpHttpRequest *request)
+{
+	const char *body = request->answer != NULL ? request->answer : "";
+	struct MHD_Response *response;
+	enum MHD_Result rc;
+
+	response = MHD_create_response_from_buffer(strlen(body), (void *) body, MHD_RESPMEM_MUST_COPY);
+	if (response == NULL)
+		return MHD_NO;
+	MHD_add_response_header(response, "Content-Type",
+							request->content_type != NULL ? request->content_type : "application/json");
+	MHD_add_response_header(response, "Content-Security-Policy",
+							"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+							"frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(response, "Cache-Control", "no-store");
+	if (request->location != NULL)
+		MHD_add_response_header(response, "Location", request->location);
+	if (request->set_cookie != NULL)
+		MHD_add_response_header(response, "Set-Cookie", request->set_cookie);
+	rc = MHD_queue_response(request->connection, request->status, response);
+	MHD_destroy_response(response);
+	CdpHttpStatsAnswered(request->status, request->began);
 	return rc;
 }
 
@@ -209,6 +246,51 @@ begin_profile_request(struct MHD_Connection *connection, const char *path)
 	return request;
 }
 
+/* Keeps a GET argument of a console request: key, NUL, value, NUL. */
+static enum MHD_Result
+keep_argument(void *cls, enum MHD_ValueKind kind pg_attribute_unused(), const char *key, const char *value)
+{
+	CdpHttpRequest *request = cls;
+	size_t		klen = strlen(key);
+	size_t		vlen = value != NULL ? strlen(value) : 0;
+	char	   *grown;
+
+	if (request->args_len + klen + vlen + 2 > CDP_HTTP_MAX_BODY)
+		return MHD_NO;
+	grown = realloc(request->args, request->args_len + klen + vlen + 2);
+	if (grown == NULL)
+		return MHD_NO;
+	request->args = grown;
+	memcpy(request->args + request->args_len, key, klen + 1);
+	memcpy(request->args + request->args_len + klen + 1, value != NULL ? value : "", vlen + 1);
+	request->args_len += klen + vlen + 2;
+	return MHD_YES;
+}
+
+/*
+ * Starts a console request: the path after /console, its GET arguments
+ * and its session cookie.
+ */
+static CdpHttpRequest *
+begin_console_request(struct MHD_Connection *connection, const char *path, bool post)
+{
+	CdpHttpRequest *request = begin_request(connection, &console_endpoint);
+	const char *cookie;
+
+	if (request == NULL)
+		return NULL;
+	request->post = post;
+	request->console_path = strdup(path);
+	cookie = MHD_lookup_connection_value(connection, MHD_COOKIE_KIND, "cdp_console");
+	if (cookie != NULL && credential_shaped(cookie))
+		request->session = strdup(cookie);
+	if (request->console_path == NULL ||
+		(size_t) MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, keep_argument, request) !=
+		(size_t) MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, NULL, NULL))
+		CdpHttpAnswer(request, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer);
+	return request;
+}
+
 /* Appends received body bytes, up to the bound. */
 static void
 append_body(CdpHttpRequest *request, const char *data, size_t size)
@@ -258,6 +340,18 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 			*request_cls = request;
 			return MHD_YES;
 		}
+		if (strncmp(url, console_endpoint.path, strlen(console_endpoint.path)) == 0 &&
+			(url[strlen(console_endpoint.path)] == '\0' || url[strlen(console_endpoint.path)] == '/'))
+		{
+			if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+				return respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\": \"use GET or POST\"}", 0, now);
+			request = begin_console_request(connection, url + strlen(console_endpoint.path),
+											strcmp(method, "POST") == 0);
+			if (request == NULL)
+				return respond(connection, MHD_HTTP_SERVICE_UNAVAILABLE, out_of_memory_answer, CdpHttpRetryAfter(), now);
+			*request_cls = request;
+			return MHD_YES;
+		}
 		if (endpoint == NULL)
 			return respond(connection, MHD_HTTP_NOT_FOUND, "{\"error\": \"no such endpoint\"}", 0, now);
 		if (strcmp(method, "POST") != 0)
@@ -277,6 +371,8 @@ on_request(void *cls pg_attribute_unused(), struct MHD_Connection *connection,
 	if (request->too_large && !request->answered)
 		CdpHttpAnswer(request, MHD_HTTP_CONTENT_TOO_LARGE,
 					  "{\"error\": \"the body is larger than 500 KB\"}");
+	if (request->answered && request->endpoint->console)
+		return respond_page(request);
 	if (request->answered)
 		return respond(connection, request->status,
 					   request->answer != NULL ? request->answer : out_of_memory_answer,
@@ -302,6 +398,11 @@ on_completed(void *cls pg_attribute_unused(), struct MHD_Connection *connection 
 		return;
 	free(request->credential);
 	free(request->profile_path);
+	free(request->console_path);
+	free(request->args);
+	free(request->session);
+	free(request->location);
+	free(request->set_cookie);
 	free(request->body);
 	free(request->answer);
 	free(request);
