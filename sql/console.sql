@@ -17,7 +17,7 @@ SELECT cdp.console_chart('one', ARRAY['2026-11-01']::date[], ARRAY[2]) LIKE '%<c
 SELECT cdp.console_chart('none', NULL, NULL);
 
 -- One person who consents to analytics, a reviewed pair.
-SELECT cdp.create_source('console_regress', 'web');
+SELECT cdp.create_source('console_regress', 'web') > 0 AS source;
 SELECT cdp.ingest('console_regress', '{"type": "identify", "userId": "console-1", "messageId": "console-m1",
                                        "traits": {"name": "<img src=x onerror=alert(1)>"},
                                        "timestamp": "2026-11-01T00:00:00Z"}') IS NOT NULL AS ingested;

@@ -267,6 +267,22 @@ AS $$
                   FROM cdp.segments s), 'No segment yet.')
 $$;
 
+-- The oldest of a segment's last 200 changes.  Read under row security,
+-- "the last 50 changes" is planned with the policy's look-up of every
+-- visible profile hashed in advance (a second on a million profiles): the
+-- planner does not count on the LIMIT.  Bounded to 200 rows, the look-up
+-- is made per row.  A number only, so it may bypass row security.
+CREATE FUNCTION cdp.console_changes_floor(segment_id integer) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, cdp, pg_temp
+AS $$
+    SELECT coalesce(min(c.change_id), 0)
+      FROM (SELECT x.change_id FROM cdp.segment_changes x WHERE x.segment_id = $1
+             ORDER BY x.change_id DESC LIMIT 200) c
+$$;
+COMMENT ON FUNCTION cdp.console_changes_floor(integer) IS
+    'the id of the oldest of a segment''s last 200 entries and exits (for the web console''s segment page)';
+
 CREATE FUNCTION cdp.console_segment(segment_id integer) RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -278,12 +294,13 @@ AS $$
            || '<h2>Definition</h2><pre>' || cdp.html(s.definition) || '</pre>'
            || cdp.console_chart('Size per day', (SELECT array_agg(day ORDER BY day) FROM sizes),
                                 (SELECT array_agg(size::double precision ORDER BY day) FROM sizes))
-           || '<h2>Recent entries and exits</h2>'
+           || '<h2>Recent entries and exits (of the last 200)</h2>'
            || cdp.console_table(ARRAY['when', 'profile', 'change'],
                   (SELECT string_agg(cdp.console_row(cdp.console_time(c.changed_at),
                                                      cdp.console_link('/profiles/' || c.profile_id, c.profile_id::text),
                                                      cdp.html(c.change)), '' ORDER BY c.change_id DESC)
-                     FROM (SELECT * FROM cdp.segment_changes x WHERE x.segment_id = s.segment_id
+                     FROM (SELECT * FROM cdp.segment_changes x
+                            WHERE x.segment_id = s.segment_id AND x.change_id >= cdp.console_changes_floor(s.segment_id)
                             ORDER BY x.change_id DESC LIMIT 50) c), 'No change this role may see.')
       FROM cdp.segments s
      WHERE s.segment_id = console_segment.segment_id
