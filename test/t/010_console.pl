@@ -126,6 +126,23 @@ my $page = $http->get("$base/console/", { headers => { Cookie => $cookie } });
 is($page->{status}, 200, 'the session works');
 like($page->{headers}{'content-security-policy'} // '', qr/default-src 'none'/, 'pages may run no script');
 is($http->get("$base/console/login?token=cdpr_unknown")->{status}, 401, 'an unknown token is refused');
+
+# A dead letter, sent again from the destinations page with the page's form.
+$node->safe_psql('c1', q{
+	INSERT INTO cdp.dead_letters (delivery_id, destination_id, profile_id, segment_id, change, reason, changed_at,
+	                              idempotency_key, created_at, attempts, last_status, last_error)
+	SELECT 1000000, d.destination_id, m.profile_id, m.segment_id, 'entered', 'segment', now(),
+	       gen_random_uuid(), now(), 10, 500, 'HTTP 500'
+	  FROM cdp.destinations d, cdp.segment_members m WHERE d.name = 'crm' LIMIT 1});
+my $destinations = $http->get("$base/console/destinations", { headers => { Cookie => $cookie } })->{content} // '';
+my ($csrf) = $destinations =~ /action="\/console\/destinations\/redeliver"><input type="hidden" name="csrf" value="([0-9a-f]+)"/;
+ok(defined $csrf, 'a destination with a dead letter offers to redeliver');
+is($http->request('POST', "$base/console/destinations/redeliver",
+		{ %form, content => "csrf=$csrf&destination=crm" })->{status}, 303, 'redelivering answers 303');
+is($node->safe_psql('c1', q{
+		SELECT (SELECT count(*) FROM cdp.dead_letters) || ' '
+		       || (SELECT count(*) FROM cdp.audit_log WHERE action = 'redeliver' AND detail->>'deliveries' = '1')}),
+	'0 1', 'the dead letter is back in the outbox (the delivery worker takes it from there), and audited');
 $node->safe_psql('c1', "SELECT cdp.revoke_read_token('$token')");
 is($http->get("$base/console/", { headers => { Cookie => $cookie } })->{headers}{location},
 	'/console/login', 'revoking the token ends its sessions');
