@@ -284,9 +284,14 @@ COMMENT ON FUNCTION cdp.console_changes_floor(integer) IS
     'the id of the oldest of a segment''s last 200 entries and exits (for the web console''s segment page)';
 
 CREATE FUNCTION cdp.console_segment(segment_id integer) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- A value, not a call, in the query: planned knowing it bounds ~200 rows.
+    floor bigint := cdp.console_changes_floor(segment_id);
+BEGIN
+    RETURN (
     WITH sizes AS (SELECT d.day, d.size FROM cdp.stats_segments_daily d
                     WHERE d.segment_id = console_segment.segment_id AND d.day > cdp.stats_day(now()) - 90)
     SELECT '<div class="figures">' || cdp.console_figure('members', s.size::text)
@@ -300,10 +305,11 @@ AS $$
                                                      cdp.console_link('/profiles/' || c.profile_id, c.profile_id::text),
                                                      cdp.html(c.change)), '' ORDER BY c.change_id DESC)
                      FROM (SELECT * FROM cdp.segment_changes x
-                            WHERE x.segment_id = s.segment_id AND x.change_id >= cdp.console_changes_floor(s.segment_id)
+                            WHERE x.segment_id = s.segment_id AND x.change_id >= floor
                             ORDER BY x.change_id DESC LIMIT 50) c), 'No change this role may see.')
       FROM cdp.segments s
-     WHERE s.segment_id = console_segment.segment_id
+     WHERE s.segment_id = console_segment.segment_id);
+END
 $$;
 
 CREATE FUNCTION cdp.console_review(args jsonb) RETURNS text
