@@ -161,12 +161,50 @@ console.log(`Google got ${google.length} requests: ${ops.filter((o) => o.create)
             JSON.stringify(ops[0]));
 ' "$RECEIVED"
 
+step "Dashboards: the BI history tables a Metabase or Grafana reads (cdp.stats_*, kept by the worker every 5 minutes)"
+psql_demo -d cdp_demo <<'SQL'
+SELECT r - 'seconds' AS refreshed FROM cdp.refresh_stats() r;
+\echo '   ... events per week and source (by when they happened, UTC):'
+SELECT date_trunc('week', day)::date AS week, source, sum(events) AS events
+  FROM cdp.stats_events_daily GROUP BY 1, 2 ORDER BY 1 DESC, 2 LIMIT 8;
+\echo '   ... identity resolution: events that named a person, and profiles today:'
+SELECT round(100.0 * sum(identified_events) / sum(events), 1) AS identified_pct,
+       (SELECT known_profiles FROM cdp.stats_identity_daily ORDER BY day DESC LIMIT 1) AS known_profiles,
+       (SELECT profiles FROM cdp.stats_profiles_daily ORDER BY day DESC LIMIT 1) AS profiles,
+       (SELECT sum(merged) FROM cdp.stats_profiles_daily) AS merged_ever
+  FROM cdp.stats_identity_daily;
+\echo '   ... today: segments, consent to e-mail marketing by region, deliveries:'
+SELECT segment, size, entered, exited FROM cdp.stats_segments_daily
+ WHERE day = (SELECT max(day) FROM cdp.stats_segments_daily) ORDER BY segment;
+SELECT coalesce(region, '(none)') AS region, profiles, round(100.0 * granted / profiles, 1) AS consent_pct
+  FROM cdp.stats_consent_daily
+ WHERE purpose = 'email_marketing' AND day = (SELECT max(day) FROM cdp.stats_consent_daily) ORDER BY region;
+SELECT destination, delivered, failed, queued, dead_letters FROM cdp.stats_destinations_daily
+ WHERE day = (SELECT max(day) FROM cdp.stats_destinations_daily) ORDER BY destination;
+SQL
+
+step "The web console, served by the HTTP worker: a data steward's token (cdp_admin, for e-mail marketing)"
+CONSOLE_TOKEN=$(psql_demo -d cdp_demo -A -t -c "SET client_min_messages = warning" \
+	-c "DROP ROLE IF EXISTS cdp_demo_steward" -c "CREATE ROLE cdp_demo_steward IN ROLE cdp_admin" \
+	-c "SELECT cdp.grant_purpose('cdp_demo_steward', 'email_marketing') AND cdp.grant_region('cdp_demo_steward', '*') IS NOT NULL" \
+	-c "SELECT cdp.create_read_token('cdp_demo_steward', 'email_marketing')" | tail -n 1)
+CONSOLE_URL="http://$HTTP/console/login?token=$CONSOLE_TOKEN"
+JAR=$(mktemp /tmp/cdp-demo-console.XXXXXX)
+for page in "" sources profiles segments review destinations; do
+	curl -s -L -c "$JAR" -b "$JAR" -o /tmp/cdp-demo-page.html -w "GET /console/$page: %{http_code}, %{size_download} bytes, " \
+		"$([ -z "$page" ] && echo "$CONSOLE_URL" || echo "http://$HTTP/console/$page")"
+	grep -o '<h1>[^<]*</h1>' /tmp/cdp-demo-page.html | sed 's/<[^>]*>//g'
+done
+rm -f "$JAR" /tmp/cdp-demo-page.html
+
 cat <<MSG
 
 == Done
 Connect:   runuser -u postgres -- psql -h $SOCKET -p $PORT -d cdp_demo
      or:   psql "host=localhost port=$PORT dbname=cdp_demo user=postgres"
 HTTP:      POST http://$HTTP/v1/batch (Segment HTTP API; write key: SELECT cdp.create_write_key('web'))
+Console:   $CONSOLE_URL
+           (opens a session as cdp_demo_steward; a new link: SELECT cdp.create_read_token('cdp_demo_steward', 'email_marketing'))
 Stop:      runuser -u postgres -- $BIN/pg_ctl -D $DIR stop
 Remove:    the above, then rm -rf $DIR
 MSG
