@@ -126,6 +126,16 @@ my $page = $http->get("$base/console/", { headers => { Cookie => $cookie } });
 is($page->{status}, 200, 'the session works');
 like($page->{headers}{'content-security-policy'} // '', qr/default-src 'none'/, 'pages may run no script');
 is($http->get("$base/console/login?token=cdpr_unknown")->{status}, 401, 'an unknown token is refused');
+# Hostile requests.
+is($http->get("$base/console/profiles%ff%fe", { headers => { Cookie => $cookie } })->{status}, 400,
+	'a path that is not UTF-8: 400');
+is($http->get("$base/console/profiles?before=%ff", { headers => { Cookie => $cookie } })->{status}, 400,
+	'an argument that is not UTF-8: 400');
+is($http->get("$base/console/", { headers => { Cookie => 'cdp_console=forged;;' } })->{headers}{location},
+	'/console/login', 'a forged cookie leads to the sign-in page');
+is($http->request('POST', "$base/console/profiles", { %form, content => 'x' x 600_000 })->{status}, 413,
+	'a form over 500 KB: 413');
+is($http->request('PUT', "$base/console/")->{status}, 405, 'other methods: 405');
 
 # A dead letter, sent again from the destinations page with the page's form.
 $node->safe_psql('c1', q{
