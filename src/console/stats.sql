@@ -258,19 +258,22 @@ CREATE FUNCTION cdp.stats_take_states(today date) RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- One pass over the identities, per profile, for both tables.
+    DELETE FROM cdp.stats_identifiers_daily t WHERE t.day = today;
+    WITH per_profile AS (
+        SELECT count(*) AS identifiers, bool_or(cdp.ident_names_person(i.ident)) AS known,
+               count(*) FILTER (WHERE i.quarantined) AS quarantined
+          FROM cdp.identities i GROUP BY i.profile_id),
+    histogram AS (
+        INSERT INTO cdp.stats_identifiers_daily (day, identifiers, profiles)
+        SELECT today, least(p.identifiers, 20), count(*) FROM per_profile p GROUP BY 2)
     INSERT INTO cdp.stats_identity_daily AS t (day, identifiers, known_profiles, quarantined, suspects)
-    SELECT today, count(*), count(DISTINCT i.profile_id) FILTER (WHERE cdp.ident_names_person(i.ident)),
-           count(*) FILTER (WHERE i.quarantined), (SELECT count(*) FROM cdp.identity_suspects)
-      FROM cdp.identities i
+    SELECT today, coalesce(sum(p.identifiers), 0), count(*) FILTER (WHERE p.known), coalesce(sum(p.quarantined), 0),
+           (SELECT count(*) FROM cdp.identity_suspects)
+      FROM per_profile p
     ON CONFLICT (day) DO UPDATE
        SET identifiers = excluded.identifiers, known_profiles = excluded.known_profiles,
            quarantined = excluded.quarantined, suspects = excluded.suspects;
-
-    DELETE FROM cdp.stats_identifiers_daily t WHERE t.day = today;
-    INSERT INTO cdp.stats_identifiers_daily (day, identifiers, profiles)
-    SELECT today, least(n.identifiers, 20), count(*)
-      FROM (SELECT count(*)::integer AS identifiers FROM cdp.identities i GROUP BY i.profile_id) n
-     GROUP BY 2;
 
     -- Profiles are grouped by region and consent first: few groups.  In
     -- each group the grants are all current or all past their expiry, so
@@ -291,11 +294,11 @@ AS $$
     SELECT today, d.destination_id, d.name,
            d.delivered - coalesce(b.delivered, 0), d.skipped - coalesce(b.skipped, 0),
            d.failed - coalesce(b.failed, 0),
-           (SELECT count(*) FROM cdp.outbox o WHERE o.destination_id = d.destination_id),
-           (SELECT count(*) FROM cdp.dead_letters l WHERE l.destination_id = d.destination_id),
-           extract(epoch FROM now() - (SELECT min(o.created_at) FROM cdp.outbox o
-                                        WHERE o.destination_id = d.destination_id))
+           q.queued, (SELECT count(*) FROM cdp.dead_letters l WHERE l.destination_id = d.destination_id),
+           extract(epoch FROM now() - q.oldest)
       FROM cdp.destinations d
+     CROSS JOIN LATERAL (SELECT count(*) AS queued, min(o.created_at) AS oldest
+                           FROM cdp.outbox o WHERE o.destination_id = d.destination_id) q
       LEFT JOIN LATERAL (SELECT sum(t.delivered) AS delivered, sum(t.skipped) AS skipped, sum(t.failed) AS failed
                            FROM cdp.stats_destinations_daily t
                           WHERE t.destination_id = d.destination_id AND t.day < today) b ON true;
@@ -376,61 +379,52 @@ END
 $$;
 REVOKE ALL ON FUNCTION cdp.stats_take_scores(date, boolean) FROM PUBLIC;
 
--- Recounts the events and profile changes from the raw tables, replacing
--- the days they still hold.  Deleting the waiting deltas and counting are
--- one statement each: one snapshot sees each write either in the raw
--- table or as a delta left for the next refresh, never both.  A day's
--- new profiles are those created that day, held or merged away since
+-- Replaces the waiting deltas with a recount of the raw tables and clears
+-- the days recounted; the refresh's usual fold then adds the recount (and
+-- whatever was written since) to them.  Deleting the deltas and counting
+-- are one statement each: one snapshot sees each write either in the raw
+-- table or as a delta left for the fold, never both.  A day's new profiles
+-- are those created that day, held or merged away since
 -- (cdp.profile_aliases keeps when), less the day's splits (a split makes
--- a profile too); its profile count is those created by then less those
--- merged away by then (an alias from before cdp 0.2.0 has no creation
--- time: it counts as created the day it merged).  What erasure removed is
--- not counted.
-CREATE FUNCTION cdp.stats_backfill(today date) RETURNS void
+-- a profile too); the fold then carries the profile count forward by
+-- them (an alias from before cdp 0.2.0 has no creation time: it counts as
+-- created the day it merged).  What erasure removed is not counted.
+CREATE FUNCTION cdp.stats_backfill() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    days date[];
 BEGIN
-    CREATE TEMP TABLE stats_event_recount ON COMMIT DROP AS
-    SELECT d.* FROM cdp.stats_event_deltas d WITH NO DATA;
-    WITH gone AS (DELETE FROM cdp.stats_event_deltas RETURNING 1)
-    INSERT INTO pg_temp.stats_event_recount (day, source_id, type, event, events, identified)
-    SELECT cdp.stats_day(e.occurred_at), e.source_id, e.type, left(e.event, 200), count(*),
-           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(e.identifiers) i WHERE cdp.ident_names_person(i)))
-      FROM cdp.events e
-     GROUP BY 1, 2, 3, 4;
+    WITH gone AS (DELETE FROM cdp.stats_event_deltas RETURNING 1),
+    recount AS (
+        INSERT INTO cdp.stats_event_deltas (day, source_id, type, event, events, identified)
+        SELECT cdp.stats_day(e.occurred_at), e.source_id, e.type, e.event, count(*),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM unnest(e.identifiers) i WHERE cdp.ident_names_person(i)))
+          FROM cdp.events e
+         GROUP BY 1, 2, 3, 4
+        RETURNING day)
+    SELECT array_agg(DISTINCT r.day) INTO days FROM recount r;
+    DELETE FROM cdp.stats_events_daily t WHERE t.day = ANY (days);
+    UPDATE cdp.stats_identity_daily t SET events = 0, identified_events = 0 WHERE t.day = ANY (days);
 
-    DELETE FROM cdp.stats_events_daily t WHERE t.day IN (SELECT r.day FROM pg_temp.stats_event_recount r);
-    INSERT INTO cdp.stats_events_daily (day, source, type, event, events)
-    SELECT r.day, coalesce(s.name, '#' || r.source_id), r.type, r.event, sum(r.events)
-      FROM pg_temp.stats_event_recount r LEFT JOIN cdp.sources s ON s.source_id = r.source_id
-     GROUP BY 1, 2, 3, 4;
-    INSERT INTO cdp.stats_identity_daily AS t (day, events, identified_events)
-    SELECT r.day, sum(r.events), sum(r.identified) FROM pg_temp.stats_event_recount r GROUP BY r.day
-    ON CONFLICT (day) DO UPDATE SET events = excluded.events, identified_events = excluded.identified_events;
-
-    CREATE TEMP TABLE stats_profile_recount ON COMMIT DROP AS
-    SELECT d.*, 0::bigint AS created FROM cdp.stats_profile_deltas d WITH NO DATA;
-    WITH gone AS (DELETE FROM cdp.stats_profile_deltas RETURNING 1)
-    INSERT INTO pg_temp.stats_profile_recount (day, merged, split, created)
-    SELECT c.day, sum(c.merged), sum(c.split), sum(c.created)
-      FROM (SELECT cdp.stats_day(p.created_at) AS day, 0 AS merged, 0 AS split, 1 AS created FROM cdp.profiles p
-            UNION ALL
-            SELECT cdp.stats_day(coalesce(a.created_at, a.merged_at)), 0, 0, 1 FROM cdp.profile_aliases a
-            UNION ALL
-            SELECT cdp.stats_day(l.logged_at), (l.action = 'merge')::integer, (l.action = 'split')::integer, 0
-              FROM cdp.merge_log l WHERE l.action IN ('merge', 'split')) c
-     GROUP BY c.day;
-
-    DELETE FROM cdp.stats_profiles_daily t WHERE t.day IN (SELECT r.day FROM pg_temp.stats_profile_recount r);
-    INSERT INTO cdp.stats_profiles_daily (day, new_profiles, merged, split, profiles)
-    SELECT r.day, greatest(r.created - r.split, 0), r.merged, r.split,
-           sum(r.created - r.merged) OVER (ORDER BY r.day)
-      FROM pg_temp.stats_profile_recount r;
-    DROP TABLE pg_temp.stats_event_recount, pg_temp.stats_profile_recount;
+    WITH gone AS (DELETE FROM cdp.stats_profile_deltas RETURNING 1),
+    recount AS (
+        INSERT INTO cdp.stats_profile_deltas (day, new_profiles, merged, split)
+        SELECT c.day, greatest(sum(c.created) - sum(c.split), 0), sum(c.merged), sum(c.split)
+          FROM (SELECT cdp.stats_day(p.created_at) AS day, 0 AS merged, 0 AS split, 1 AS created FROM cdp.profiles p
+                UNION ALL
+                SELECT cdp.stats_day(coalesce(a.created_at, a.merged_at)), 0, 0, 1 FROM cdp.profile_aliases a
+                UNION ALL
+                SELECT cdp.stats_day(l.logged_at), (l.action = 'merge')::integer, (l.action = 'split')::integer, 0
+                  FROM cdp.merge_log l WHERE l.action IN ('merge', 'split')) c
+         GROUP BY c.day
+        RETURNING day)
+    SELECT array_agg(r.day) INTO days FROM recount r;
+    DELETE FROM cdp.stats_profiles_daily t WHERE t.day = ANY (days);
 END
 $$;
-REVOKE ALL ON FUNCTION cdp.stats_backfill(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cdp.stats_backfill() FROM PUBLIC;
 
 CREATE FUNCTION cdp.refresh_stats(backfill boolean DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER
@@ -451,7 +445,7 @@ BEGIN
     -- Every refresh writes today's profile row: the last day one ran.
     last_day := (SELECT max(t.day) FROM cdp.stats_profiles_daily t WHERE t.profiles >= 0);
     IF backfill THEN
-        PERFORM cdp.stats_backfill(today);
+        PERFORM cdp.stats_backfill();
     END IF;
     event_deltas := cdp.stats_fold_events();
     profile_deltas := cdp.stats_fold_profiles(today);
