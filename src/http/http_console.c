@@ -313,6 +313,7 @@ console_request(CdpHttpRequest *request)
 {
 	ConsoleRequest cr = {0};
 	const char *path = request->console_path;
+	const char *csrf;
 
 	if (strcmp(path, "/favicon.svg") == 0 && !request->post)
 	{
@@ -343,7 +344,8 @@ console_request(CdpHttpRequest *request)
 		redirect(request, "/console/login", NULL);
 		return;
 	}
-	if (request->post && !equal_secrets(field(&cr, "csrf") ? field(&cr, "csrf") : "", cr.csrf))
+	csrf = field(&cr, "csrf");
+	if (request->post && !equal_secrets(csrf != NULL ? csrf : "", cr.csrf))
 	{
 		answer_html(request, MHD_HTTP_FORBIDDEN,
 					"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cdp console</title>"
